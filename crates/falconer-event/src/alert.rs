@@ -1,0 +1,240 @@
+//! The Falco alert: what Falco's `http_output` POSTs, and what outputs send on.
+
+use std::sync::OnceLock;
+
+use serde::ser::SerializeStruct;
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::{Map, Value};
+
+use crate::json::to_go_json;
+use crate::priority::Priority;
+use crate::time::{is_zero_time, parse_time, time_to_string, AlertTime};
+
+/// Rule name of the alert that `POST /test` injects; such alerts bypass `minimumpriority`.
+pub const TEST_RULE: &str = "Test rule";
+
+/// One Falco alert after parsing (and, once enriched, ready to be shared as `Arc<Alert>`).
+///
+/// `output_fields` keeps every JSON value as sent: numbers keep their digits
+/// (`12345678901234567890`, `1.50`, `-0.0`), `null`, arrays and objects stay as they were. The
+/// one normalisation is exponent notation (`1e400` is re-written `1e+400`), which Falco never emits.
+#[derive(Debug, Clone)]
+pub struct Alert {
+    /// Random UUIDv4 set by enrichment (any value sent by the client is replaced).
+    pub uuid: String,
+    /// The formatted Falco message.
+    pub output: String,
+    /// Severity.
+    pub priority: Priority,
+    /// Name of the rule that fired.
+    pub rule: String,
+    /// When the event happened, nanosecond precise.
+    pub time: AlertTime,
+    /// The rule's output fields, plus custom and templated fields after enrichment.
+    pub output_fields: Map<String, Value>,
+    /// Event source (`syscalls`, `k8s_audit`, ...); `syscalls` when not sent.
+    pub source: String,
+    /// Rule tags, plus custom tags after enrichment, sorted.
+    pub tags: Vec<String>,
+    /// Host that emitted the alert.
+    pub hostname: String,
+    json: OnceLock<Vec<u8>>,
+}
+
+/// Why a request body is not a usable Falco alert.
+///
+/// falcosidekick answers all of these with the same 400 body; [`DecodeError::reason`] gives a
+/// bounded label for metrics and logs.
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    /// Not JSON, or a field has the wrong JSON type.
+    #[error("invalid JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    /// The body is not a JSON object.
+    #[error("body is not a JSON object")]
+    NotAnObject,
+    /// `priority` missing or not a Falco priority.
+    #[error("invalid priority {0:?}")]
+    Priority(String),
+    /// `time` missing, not RFC 3339, or Go's zero time.
+    #[error("invalid time {0:?}")]
+    Time(String),
+    /// `rule` missing or empty.
+    #[error("empty rule")]
+    EmptyRule,
+    /// `output_fields` missing or empty (after enrichment).
+    #[error("empty output_fields")]
+    EmptyOutputFields,
+}
+
+impl DecodeError {
+    /// A bounded label naming the kind of problem.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            DecodeError::Json(_) | DecodeError::NotAnObject => "invalid_json",
+            DecodeError::Priority(_) => "invalid_priority",
+            DecodeError::Time(_) => "invalid_time",
+            DecodeError::EmptyRule => "empty_rule",
+            DecodeError::EmptyOutputFields => "empty_output_fields",
+        }
+    }
+}
+
+/// The accepted wire shape. Strings may be `null` (Go leaves the zero value); unknown fields
+/// are ignored, as Go's decoder does.
+#[derive(Deserialize)]
+struct WireAlert {
+    #[serde(default)]
+    output: Option<String>,
+    #[serde(default)]
+    priority: Option<String>,
+    #[serde(default)]
+    rule: Option<String>,
+    #[serde(default)]
+    time: Option<String>,
+    #[serde(default)]
+    output_fields: Option<Map<String, Value>>,
+    #[serde(default)]
+    source: Option<String>,
+    #[serde(default)]
+    tags: Option<Vec<String>>,
+    #[serde(default)]
+    hostname: Option<String>,
+}
+
+impl Alert {
+    /// Builds an alert from its parts (used by `/test` and tests).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        output: impl Into<String>,
+        priority: Priority,
+        rule: impl Into<String>,
+        time: AlertTime,
+        output_fields: Map<String, Value>,
+        source: impl Into<String>,
+        tags: Vec<String>,
+        hostname: impl Into<String>,
+    ) -> Self {
+        Alert {
+            uuid: String::new(),
+            output: output.into(),
+            priority,
+            rule: rule.into(),
+            time,
+            output_fields,
+            source: source.into(),
+            tags,
+            hostname: hostname.into(),
+            json: OnceLock::new(),
+        }
+    }
+
+    /// Parses one Falco JSON alert. Checks the JSON shape, the priority and the time; the
+    /// checks that enrichment can change (rule, output_fields) are in [`Alert::validate`].
+    pub fn decode(body: &[u8]) -> Result<Alert, DecodeError> {
+        // serde would accept a JSON array as a struct; Go (and so falcosidekick) does not.
+        if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(DecodeError::NotAnObject);
+        }
+        let wire: WireAlert = serde_json::from_slice(body)?;
+        let priority_raw = wire.priority.unwrap_or_default();
+        let priority = priority_raw
+            .parse::<Priority>()
+            .map_err(|_| DecodeError::Priority(priority_raw))?;
+        let time_raw = wire.time.unwrap_or_default();
+        let time = parse_time(&time_raw).map_err(|_| DecodeError::Time(time_raw.clone()))?;
+        if is_zero_time(&time) {
+            return Err(DecodeError::Time(time_raw));
+        }
+        Ok(Alert::new(
+            wire.output.unwrap_or_default(),
+            priority,
+            wire.rule.unwrap_or_default(),
+            time,
+            wire.output_fields.unwrap_or_default(),
+            wire.source.unwrap_or_default(),
+            wire.tags.unwrap_or_default(),
+            wire.hostname.unwrap_or_default(),
+        ))
+    }
+
+    /// falcosidekick's `Check()`: a non-empty rule and non-empty output_fields. Runs after
+    /// enrichment, so `customfields` can make an alert without output_fields acceptable.
+    pub fn validate(&self) -> Result<(), DecodeError> {
+        if self.rule.is_empty() {
+            return Err(DecodeError::EmptyRule);
+        }
+        if self.output_fields.is_empty() {
+            return Err(DecodeError::EmptyOutputFields);
+        }
+        Ok(())
+    }
+
+    /// True for the alert injected by `POST /test`.
+    pub fn is_test(&self) -> bool {
+        self.rule == TEST_RULE
+    }
+
+    /// The alert as falcosidekick's payload JSON (key order `uuid`, `output`, `priority`,
+    /// `rule`, `time`, `output_fields`, `source`, `tags`, `hostname`; empty `uuid`, `tags` and
+    /// `hostname` omitted). Computed once and cached: outputs share it.
+    pub fn to_json(&self) -> &[u8] {
+        self.json.get_or_init(|| self.render_json())
+    }
+
+    /// Serializes without touching the cache (enrichment measures sizes with it).
+    pub(crate) fn render_json(&self) -> Vec<u8> {
+        // Serializing strings, a map of JSON values and a time cannot fail.
+        to_go_json(self).unwrap_or_default()
+    }
+
+    /// Drops the cached JSON after a change (only enrichment mutates alerts).
+    pub(crate) fn invalidate_json(&mut self) {
+        self.json = OnceLock::new();
+    }
+
+    /// A string output field, if present and a string.
+    pub fn field_str(&self, key: &str) -> Option<&str> {
+        self.output_fields.get(key).and_then(Value::as_str)
+    }
+}
+
+impl Serialize for Alert {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("Alert", 9)?;
+        if !self.uuid.is_empty() {
+            s.serialize_field("uuid", &self.uuid)?;
+        }
+        s.serialize_field("output", &self.output)?;
+        s.serialize_field("priority", &self.priority)?;
+        s.serialize_field("rule", &self.rule)?;
+        s.serialize_field("time", &time_to_string(&self.time))?;
+        s.serialize_field("output_fields", &self.output_fields)?;
+        s.serialize_field("source", &self.source)?;
+        if !self.tags.is_empty() {
+            s.serialize_field("tags", &self.tags)?;
+        }
+        if !self.hostname.is_empty() {
+            s.serialize_field("hostname", &self.hostname)?;
+        }
+        s.end()
+    }
+}
+
+impl PartialEq for Alert {
+    fn eq(&self, other: &Self) -> bool {
+        self.uuid == other.uuid
+            && self.output == other.output
+            && self.priority == other.priority
+            && self.rule == other.rule
+            && self.time == other.time
+            && self.output_fields == other.output_fields
+            && self.source == other.source
+            && self.tags == other.tags
+            && self.hostname == other.hostname
+    }
+}
+
+#[cfg(test)]
+#[path = "alert_tests.rs"]
+mod tests;

@@ -1,0 +1,176 @@
+//! Go `text/template` rendering (via `gtmpl`) with an alert's output fields as data, so
+//! templates written for falcosidekick (`{{ or (index . "k8s.ns.labels.team") "none" }}`)
+//! work unchanged. Templates are parsed once, when the config is loaded.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use gtmpl::{Context, Template};
+use gtmpl_value::{Number, Value as TValue};
+use serde_json::{Map, Value};
+
+/// A parsed Go template.
+pub struct GoTemplate {
+    source: String,
+    template: Template,
+}
+
+/// A template that does not parse, or failed to render.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct TemplateError(pub String);
+
+impl GoTemplate {
+    /// Parses `source` once.
+    ///
+    /// gtmpl's parser can spin forever on some malformed input (an action left open, such as
+    /// `{{ index . `). Unbalanced delimiters are therefore rejected up front, and the parse runs
+    /// on a helper thread with a deadline, so a bad template is an error rather than a hang.
+    pub fn parse(source: &str) -> Result<Self, TemplateError> {
+        check_delimiters(source)?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        let owned = source.to_owned();
+        std::thread::Builder::new()
+            .name("template-parse".into())
+            .spawn(move || {
+                let mut template = Template::default();
+                let result = template.parse(owned).map(|()| template);
+                let _ = tx.send(result.map_err(|e| TemplateError(e.to_string())));
+            })
+            .map_err(|e| TemplateError(format!("cannot start template parser: {e}")))?;
+        let template = rx.recv_timeout(PARSE_DEADLINE).map_err(|_| {
+            TemplateError("template parser did not finish (malformed template)".into())
+        })??;
+        Ok(GoTemplate {
+            source: source.to_owned(),
+            template,
+        })
+    }
+
+    /// The template text as written in the config.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// Renders with `data` as the template's dot (`.`).
+    pub fn render(&self, data: &TValue) -> Result<String, TemplateError> {
+        self.template
+            .render(&Context::from(data.clone()))
+            .map_err(|e| TemplateError(e.to_string()))
+    }
+
+    /// Renders with a map of output fields as dot, the way falcosidekick calls templates.
+    pub fn render_fields(&self, fields: &Map<String, Value>) -> Result<String, TemplateError> {
+        self.render(&fields_to_template_value(fields))
+    }
+}
+
+impl fmt::Debug for GoTemplate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("GoTemplate").field(&self.source).finish()
+    }
+}
+
+/// Longest a template may take to parse.
+const PARSE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Every `{{` must be closed by a `}}` before the next `{{` opens.
+fn check_delimiters(source: &str) -> Result<(), TemplateError> {
+    let mut rest = source;
+    while let Some(open) = rest.find("{{") {
+        let after = &rest[open + 2..];
+        match (after.find("}}"), after.find("{{")) {
+            (Some(close), Some(next)) if next < close => {
+                return Err(TemplateError(format!(
+                    "unclosed action at byte {}",
+                    source.len() - rest.len() + open
+                )))
+            }
+            (Some(close), _) => rest = &after[close + 2..],
+            (None, _) => {
+                return Err(TemplateError(format!(
+                    "unclosed action at byte {}",
+                    source.len() - rest.len() + open
+                )))
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Converts output fields to the template engine's value type.
+pub fn fields_to_template_value(fields: &Map<String, Value>) -> TValue {
+    TValue::Map(
+        fields
+            .iter()
+            .map(|(k, v)| (k.clone(), json_to_template_value(v)))
+            .collect::<HashMap<_, _>>(),
+    )
+}
+
+/// Converts one JSON value; numbers become integers or floats where they fit, else strings.
+pub fn json_to_template_value(value: &Value) -> TValue {
+    match value {
+        Value::Null => TValue::Nil,
+        Value::Bool(b) => TValue::Bool(*b),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                TValue::Number(Number::from(i))
+            } else if let Some(u) = n.as_u64() {
+                TValue::Number(Number::from(u))
+            } else if let Some(f) = n.as_f64().filter(|f| f.is_finite()) {
+                TValue::Number(Number::from(f))
+            } else {
+                TValue::String(n.to_string())
+            }
+        }
+        Value::String(s) => TValue::String(s.clone()),
+        Value::Array(items) => TValue::Array(items.iter().map(json_to_template_value).collect()),
+        Value::Object(map) => fields_to_template_value(map),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn fields(v: Value) -> Map<String, Value> {
+        v.as_object().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn falcosidekick_or_index_idiom_works() {
+        let t = GoTemplate::parse(r#"{{ or (index . "k8s.ns.labels.team") "none" }}"#).unwrap();
+        assert_eq!(
+            t.render_fields(&fields(json!({"k8s.ns.labels.team": "payments"})))
+                .unwrap(),
+            "payments"
+        );
+        assert_eq!(
+            t.render_fields(&fields(json!({"other": "x"}))).unwrap(),
+            "none"
+        );
+    }
+
+    #[test]
+    fn renders_numbers_and_conditionals() {
+        let t = GoTemplate::parse(
+            r#"{{ if eq (index . "proc.name") "bash" }}shell{{ else }}other{{ end }}:{{ index . "pid" }}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            t.render_fields(&fields(json!({"proc.name": "bash", "pid": 42})))
+                .unwrap(),
+            "shell:42"
+        );
+    }
+
+    #[test]
+    fn parse_errors_are_reported() {
+        assert!(GoTemplate::parse("{{ index . ").is_err());
+        assert!(GoTemplate::parse("{{ if }}").is_err());
+        assert!(GoTemplate::parse("a {{ x {{ y }}").is_err());
+        assert!(GoTemplate::parse("}} plain {{ \"ok\" }}").is_ok());
+    }
+}

@@ -1,0 +1,104 @@
+//! Alert timestamps: RFC 3339 in, Go's `RFC3339Nano` out.
+
+use std::fmt::Write as _;
+
+use chrono::{DateTime, Datelike, FixedOffset, Timelike};
+
+/// The time of an alert, nanosecond precise, with the UTC offset it was sent with.
+pub type AlertTime = DateTime<FixedOffset>;
+
+/// Parses an RFC 3339 timestamp (`2024-05-14T09:21:07.418790000Z`), keeping nanoseconds.
+pub fn parse_time(value: &str) -> Result<AlertTime, chrono::ParseError> {
+    DateTime::parse_from_rfc3339(value)
+}
+
+/// True for Go's zero `time.Time` (`0001-01-01T00:00:00Z`), which falcosidekick rejects.
+pub fn is_zero_time(time: &AlertTime) -> bool {
+    time.year() == 1
+        && time.ordinal() == 1
+        && time.num_seconds_from_midnight() == 0
+        && time.nanosecond() == 0
+        && time.offset().local_minus_utc() == 0
+}
+
+/// Formats like Go's `time.RFC3339Nano` (what falcosidekick's JSON carries): the fraction has
+/// its trailing zeros removed (none at all for whole seconds) and UTC is written `Z`.
+pub fn format_time(time: &AlertTime, out: &mut String) {
+    let _ = write!(
+        out,
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        time.year(),
+        time.month(),
+        time.day(),
+        time.hour(),
+        time.minute(),
+        time.second()
+    );
+    let nanos = time.nanosecond() % 1_000_000_000;
+    if nanos != 0 {
+        let digits = format!("{nanos:09}");
+        out.push('.');
+        out.push_str(digits.trim_end_matches('0'));
+    }
+    let offset = time.offset().local_minus_utc();
+    if offset == 0 {
+        out.push('Z');
+    } else {
+        let sign = if offset < 0 { '-' } else { '+' };
+        let abs = offset.unsigned_abs();
+        let _ = write!(out, "{sign}{:02}:{:02}", abs / 3600, (abs % 3600) / 60);
+    }
+}
+
+/// [`format_time`] into a new string.
+pub fn time_to_string(time: &AlertTime) -> String {
+    let mut s = String::with_capacity(36);
+    format_time(time, &mut s);
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roundtrip(input: &str) -> String {
+        time_to_string(&parse_time(input).expect("valid time"))
+    }
+
+    #[test]
+    fn keeps_nanoseconds_and_trims_like_go() {
+        assert_eq!(
+            roundtrip("2024-05-14T09:21:07.418790123Z"),
+            "2024-05-14T09:21:07.418790123Z"
+        );
+        assert_eq!(
+            roundtrip("2024-05-14T09:21:07.418790000Z"),
+            "2024-05-14T09:21:07.41879Z"
+        );
+        assert_eq!(roundtrip("2024-05-14T09:21:07Z"), "2024-05-14T09:21:07Z");
+        assert_eq!(
+            roundtrip("2024-05-14T09:21:07.5+02:00"),
+            "2024-05-14T09:21:07.5+02:00"
+        );
+        assert_eq!(
+            roundtrip("2024-05-14T09:21:07.000000001-05:30"),
+            "2024-05-14T09:21:07.000000001-05:30"
+        );
+    }
+
+    #[test]
+    fn detects_go_zero_time() {
+        assert!(is_zero_time(&parse_time("0001-01-01T00:00:00Z").unwrap()));
+        assert!(!is_zero_time(
+            &parse_time("0001-01-01T00:00:00.1Z").unwrap()
+        ));
+        assert!(!is_zero_time(&parse_time("2024-01-01T00:00:00Z").unwrap()));
+    }
+
+    #[test]
+    fn rejects_non_rfc3339() {
+        assert!(parse_time("yesterday").is_err());
+        assert!(parse_time("2024-05-14").is_err());
+        assert!(parse_time("").is_err());
+    }
+}
