@@ -1,1 +1,53 @@
+//! Falconer's configuration: a falcosidekick `config.yaml` is valid as is, environment
+//! variables override it with falcosidekick's names (`SLACK_WEBHOOKURL`, `LISTENPORT`,
+//! `CUSTOMFIELDS=k:v,k:v`), and a list `outputs:` adds named instances so one kind can be used
+//! many times. Loading is pure (text and an env map in, config or every error out), so
+//! `falconer check` validates offline.
 
+mod duration;
+mod error;
+pub mod falcosidekick;
+mod lenient;
+mod load;
+mod schema;
+mod secret;
+
+pub use duration::{parse_go_duration, GoDuration};
+pub use error::{join_path, ConfigError, ConfigErrors};
+pub use lenient::{from_value, parse_go_bool, parse_pairs, Lenient, LenientError};
+pub use load::{load, Config, KindSchema, OutputEntry, Sources};
+pub use schema::{
+    CommonSettings, GlobalSettings, IngestSettings, MutualTlsClient, OverflowPolicy,
+    PrometheusSettings, QueueSettings, ShutdownSettings, TlsClient, TlsServer, COMMON_KEYS,
+};
+pub use secret::Secret;
+pub use serde_aux::serde_introspection::serde_introspect;
+
+/// Builds the env-var-to-key list for a kind's config struct from its serde field names.
+pub fn fields_of<T: serde::de::DeserializeOwned>() -> &'static [&'static str] {
+    serde_introspect::<T>()
+}
+
+impl GlobalSettings {
+    /// The enrichment settings these globals describe.
+    pub fn enrich_settings(&self) -> falconer_event::EnrichSettings {
+        falconer_event::EnrichSettings {
+            custom_fields: self.customfields.clone().into_iter().collect(),
+            custom_tags: self.customtags.clone(),
+            templated_fields: self.templatedfields.clone().into_iter().collect(),
+            bracket_replacer: self.bracketreplacer.clone(),
+            output_field_format: self.outputfieldformat.clone(),
+        }
+    }
+
+    /// `prometheus.extralabels` as a list.
+    pub fn prometheus_extra_labels(&self) -> Vec<String> {
+        self.prometheus
+            .extralabels
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+}

@@ -1,0 +1,417 @@
+//! Loading: YAML file, then environment variables over it (falcosidekick's names), then the
+//! output instances from singleton blocks and the `outputs:` list. Every problem is collected.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+use crate::error::{join_path, ConfigErrors};
+use crate::falcosidekick::{is_block_root, GLOBAL_KEYS, NESTED_GLOBAL_KEYS, OUTPUT_BLOCKS};
+use crate::lenient::{from_value, parse_pairs};
+use crate::schema::{CommonSettings, GlobalSettings, COMMON_KEYS};
+
+/// What the loader must know about an output kind.
+#[derive(Clone, Copy, Debug)]
+pub struct KindSchema {
+    /// The `type:` value (`webhook`).
+    pub name: &'static str,
+    /// The falcosidekick singleton block (`webhook`, `aws.sqs`).
+    pub block: &'static str,
+    /// Keys that must all be non-empty for the singleton block to be an instance.
+    pub enabled_by: &'static [&'static str],
+    /// The kind's own top-level keys (for mapping env variables).
+    pub fields: &'static [&'static str],
+}
+
+/// One output instance, validated for its common settings; its kind-specific settings are
+/// checked by the kind (see `falconer-core`).
+#[derive(Debug, Clone)]
+pub struct OutputEntry {
+    /// Unique instance name (the kind name for a singleton block).
+    pub name: String,
+    /// The kind.
+    pub kind: String,
+    /// Where it was configured, for messages: `webhook` or `outputs[2] (secops)`.
+    pub path: String,
+    /// Filter and delivery settings.
+    pub common: CommonSettings,
+    /// The kind's own keys, as given.
+    pub settings: Value,
+}
+
+/// The loaded configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Top-level settings.
+    pub global: GlobalSettings,
+    /// Output instances, in configuration order (singleton blocks first).
+    pub outputs: Vec<OutputEntry>,
+    /// Things worth telling the operator that do not stop the start.
+    pub warnings: Vec<String>,
+}
+
+/// Where the configuration comes from.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    /// YAML text of the config file, if any.
+    pub yaml: Option<String>,
+    /// Environment variables (name → value).
+    pub env: HashMap<String, String>,
+}
+
+impl Sources {
+    /// Reads `file` (when given) and the process environment.
+    pub fn from_process(file: Option<&Path>) -> Result<Sources, ConfigErrors> {
+        let yaml = match file {
+            Some(path) => Some(std::fs::read_to_string(path).map_err(|e| {
+                ConfigErrors(vec![crate::ConfigError::new(
+                    path.display().to_string(),
+                    format!("cannot read config file: {e}"),
+                )])
+            })?),
+            None => None,
+        };
+        Ok(Sources {
+            yaml,
+            env: std::env::vars().collect(),
+        })
+    }
+}
+
+/// Loads and checks the configuration against the known output kinds.
+pub fn load(sources: &Sources, kinds: &[KindSchema]) -> Result<Config, ConfigErrors> {
+    let mut errors = ConfigErrors::default();
+    let mut warnings = Vec::new();
+
+    let mut tree = match &sources.yaml {
+        Some(text) if !text.trim().is_empty() => match serde_yaml_ng::from_str::<Value>(text) {
+            Ok(Value::Object(map)) => map,
+            Ok(Value::Null) => Map::new(),
+            Ok(_) => {
+                errors.push("", "the config file must be a YAML mapping");
+                return Err(errors);
+            }
+            Err(e) => {
+                errors.push("", format!("invalid YAML: {e}"));
+                return Err(errors);
+            }
+        },
+        _ => Map::new(),
+    };
+    apply_env(&mut tree, &sources.env, kinds);
+
+    let outputs_list = tree.remove("outputs");
+    let mut global_tree = Map::new();
+    let mut block_roots = Map::new();
+    for (key, value) in std::mem::take(&mut tree) {
+        if GLOBAL_KEYS.contains(&key.as_str()) {
+            global_tree.insert(key, value);
+        } else if is_block_root(&key) || kinds.iter().any(|k| block_root(k.block) == key) {
+            block_roots.insert(key, value);
+        } else {
+            errors.push(key, "unknown key");
+        }
+    }
+
+    let mut global = global_settings(global_tree, &mut errors);
+    resolve_custom_field_env(&mut global, &sources.env, &mut warnings);
+    if global.tlsserver.deploy {
+        errors.push(
+            "tlsserver.deploy",
+            "TLS ingest is not available in this version; refusing to serve plain HTTP instead",
+        );
+    }
+    for (key, source) in &global.templatedfields {
+        if let Err(e) = falconer_event::GoTemplate::parse(source) {
+            errors.push(
+                format!("templatedfields.{key}"),
+                format!("invalid template: {e}"),
+            );
+        }
+    }
+    if global.ingest.maxbodybytes == 0 {
+        errors.push("ingest.maxbodybytes", "must be greater than 0");
+    }
+    if global.listenport == 0 {
+        errors.push("listenport", "must be between 1 and 65535");
+    }
+    if !global.listenaddress.is_empty() && global.listenaddress.parse::<std::net::IpAddr>().is_err()
+    {
+        errors.push(
+            "listenaddress",
+            format!("{:?} is not an IP address", global.listenaddress),
+        );
+    }
+
+    let mut outputs = Vec::new();
+    for kind in kinds {
+        if let Some(block) = lookup(&block_roots, kind.block) {
+            if is_enabled(block, kind.enabled_by) {
+                outputs.push(entry(
+                    kind.name,
+                    kind.name,
+                    kind.block.to_owned(),
+                    block.clone(),
+                    &mut errors,
+                ));
+            }
+        }
+    }
+    for (path, enabled_by) in OUTPUT_BLOCKS {
+        if kinds.iter().any(|k| k.block == *path) {
+            continue;
+        }
+        if let Some(block) = lookup(&block_roots, path) {
+            if is_enabled(block, enabled_by) {
+                warnings.push(format!(
+                    "{path}: this falcosidekick output is not implemented by Falconer yet; the block is ignored"
+                ));
+            }
+        }
+    }
+    match outputs_list {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(items)) => {
+            for (i, item) in items.into_iter().enumerate() {
+                list_entry(i, item, kinds, &mut outputs, &mut errors);
+            }
+        }
+        Some(_) => errors.push("outputs", "must be a list of output instances"),
+    }
+
+    let mut seen = BTreeSet::new();
+    for o in &outputs {
+        if !seen.insert(o.name.clone()) {
+            errors.push(
+                o.path.clone(),
+                format!("duplicate output name {:?}", o.name),
+            );
+        }
+    }
+    errors.into_result(Config {
+        global,
+        outputs,
+        warnings,
+    })
+}
+
+/// Deserializes the globals key by key, so that one bad value does not hide the others.
+fn global_settings(tree: Map<String, Value>, errors: &mut ConfigErrors) -> GlobalSettings {
+    let mut good = Map::new();
+    for (key, value) in tree {
+        let single = Value::Object(Map::from_iter([(key.clone(), value.clone())]));
+        match from_value::<GlobalSettings>(single) {
+            Ok(_) => {
+                good.insert(key, value);
+            }
+            Err((path, msg)) => errors.push(path, msg),
+        }
+    }
+    from_value::<GlobalSettings>(Value::Object(good)).unwrap_or_default()
+}
+
+fn block_root(block: &str) -> &str {
+    block.split('.').next().unwrap_or(block)
+}
+
+fn lookup<'a>(roots: &'a Map<String, Value>, path: &str) -> Option<&'a Value> {
+    let mut parts = path.split('.');
+    let mut cur = roots.get(parts.next()?)?;
+    for p in parts {
+        cur = cur.as_object()?.get(p)?;
+    }
+    Some(cur)
+}
+
+fn is_enabled(block: &Value, enabled_by: &[&str]) -> bool {
+    let Some(map) = block.as_object() else {
+        return false;
+    };
+    enabled_by.iter().all(|key| match map.get(*key) {
+        None | Some(Value::Null) => false,
+        Some(Value::String(s)) => !s.trim().is_empty(),
+        Some(Value::Bool(b)) => *b,
+        Some(Value::Array(a)) => !a.is_empty(),
+        Some(_) => true,
+    })
+}
+
+fn list_entry(
+    index: usize,
+    item: Value,
+    kinds: &[KindSchema],
+    outputs: &mut Vec<OutputEntry>,
+    errors: &mut ConfigErrors,
+) {
+    let Value::Object(map) = item else {
+        errors.push(
+            format!("outputs[{index}]"),
+            "must be a mapping with `name` and `type`",
+        );
+        return;
+    };
+    let name = map
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let path = if name.is_empty() {
+        format!("outputs[{index}]")
+    } else {
+        format!("outputs[{index}] ({name})")
+    };
+    if name.is_empty() {
+        errors.push(
+            format!("{path}.name"),
+            "missing; every instance needs a unique name",
+        );
+    }
+    let kind = map
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    if kind.is_empty() {
+        errors.push(format!("{path}.type"), "missing");
+        return;
+    }
+    if !kinds.iter().any(|k| k.name == kind) {
+        let known: Vec<&str> = kinds.iter().map(|k| k.name).collect();
+        errors.push(
+            format!("{path}.type"),
+            format!(
+                "unknown output type {kind:?} (available: {})",
+                known.join(", ")
+            ),
+        );
+        return;
+    }
+    outputs.push(entry(&name, &kind, path, Value::Object(map), errors));
+}
+
+/// Splits an instance's common keys from its kind's keys.
+fn entry(
+    name: &str,
+    kind: &str,
+    path: String,
+    block: Value,
+    errors: &mut ConfigErrors,
+) -> OutputEntry {
+    let mut common = Map::new();
+    let mut settings = Map::new();
+    if let Value::Object(map) = block {
+        for (k, v) in map {
+            if k == "name" || k == "type" {
+                continue;
+            }
+            if COMMON_KEYS.contains(&k.as_str()) {
+                common.insert(k, v);
+            } else {
+                settings.insert(k, v);
+            }
+        }
+    }
+    let common = match from_value::<CommonSettings>(Value::Object(common)) {
+        Ok(c) => c,
+        Err((sub, msg)) => {
+            errors.push(join_path(&path, &sub), msg);
+            CommonSettings::default()
+        }
+    };
+    if common.queue.capacity == 0 {
+        errors.push(join_path(&path, "queue.capacity"), "must be greater than 0");
+    }
+    if common.timeout.0.is_zero() {
+        errors.push(join_path(&path, "timeout"), "must be greater than 0");
+    }
+    OutputEntry {
+        name: name.to_owned(),
+        kind: kind.to_owned(),
+        path,
+        common,
+        settings: Value::Object(settings),
+    }
+}
+
+/// falcosidekick's env rules: `A_B_C` sets key `a.b.c` (keys never contain `_`), but only for
+/// keys the schema knows, so unrelated variables (`PATH`, `SLACK_TOKEN` of another tool) are
+/// ignored. A map-valued key given `k:v,k:v` is merged into the file's map.
+fn apply_env(tree: &mut Map<String, Value>, env: &HashMap<String, String>, kinds: &[KindSchema]) {
+    // Sorted so that the result does not depend on the environment's order.
+    let sorted: BTreeMap<&String, &String> = env.iter().collect();
+    for (name, value) in sorted {
+        let lower = name.to_ascii_lowercase();
+        let segments: Vec<&str> = lower.split('_').collect();
+        if segments.iter().any(|s| s.is_empty()) {
+            continue;
+        }
+        let path: Option<Vec<&str>> = match segments.as_slice() {
+            [key] if GLOBAL_KEYS.contains(key) && !NESTED_GLOBAL_KEYS.contains(key) => {
+                Some(segments.clone())
+            }
+            [root, _] if NESTED_GLOBAL_KEYS.contains(root) => Some(segments.clone()),
+            _ => kinds.iter().find_map(|kind| {
+                let block: Vec<&str> = kind.block.split('.').collect();
+                let rest = segments.strip_prefix(block.as_slice())?;
+                let first = rest.first()?;
+                let known = kind.fields.contains(first) || COMMON_KEYS.contains(first);
+                (known && !matches!(*first, "name" | "type")).then_some(segments.clone())
+            }),
+        };
+        if let Some(path) = path {
+            set_path(tree, &path, value);
+        }
+    }
+}
+
+fn set_path(tree: &mut Map<String, Value>, path: &[&str], value: &str) {
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
+    let mut cur = tree;
+    for p in parents {
+        let slot = cur
+            .entry((*p).to_owned())
+            .or_insert_with(|| Value::Object(Map::new()));
+        if !slot.is_object() {
+            *slot = Value::Object(Map::new());
+        }
+        let Value::Object(next) = slot else {
+            return;
+        };
+        cur = next;
+    }
+    match cur.get_mut(*last) {
+        Some(Value::Object(existing)) => existing.extend(parse_pairs(value)),
+        _ => {
+            cur.insert((*last).to_owned(), Value::String(value.to_owned()));
+        }
+    }
+}
+
+/// `customfields` values written `%NAME` are read from env variable NAME (falcosidekick does
+/// this for `CUSTOMFIELDS` only; Falconer does it for the file too).
+fn resolve_custom_field_env(
+    global: &mut GlobalSettings,
+    env: &HashMap<String, String>,
+    warnings: &mut Vec<String>,
+) {
+    for (key, value) in global.customfields.iter_mut() {
+        if let Some(var) = value.strip_prefix('%') {
+            match env.get(var) {
+                Some(v) => *value = v.clone(),
+                None => {
+                    warnings.push(format!(
+                        "customfields.{key}: environment variable {var} is not set; using \"\""
+                    ));
+                    value.clear();
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "load_tests.rs"]
+mod tests;

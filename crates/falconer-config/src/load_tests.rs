@@ -1,0 +1,265 @@
+use super::*;
+use crate::schema::OverflowPolicy;
+use falconer_event::Priority;
+
+const WEBHOOK: KindSchema = KindSchema {
+    name: "webhook",
+    block: "webhook",
+    enabled_by: &["address"],
+    fields: &[
+        "address",
+        "method",
+        "customheaders",
+        "checkcert",
+        "mutualtls",
+    ],
+};
+const STDOUT: KindSchema = KindSchema {
+    name: "stdout",
+    block: "stdout",
+    enabled_by: &["enabled"],
+    fields: &["enabled"],
+};
+const KINDS: &[KindSchema] = &[WEBHOOK, STDOUT];
+
+fn sources(yaml: &str, env: &[(&str, &str)]) -> Sources {
+    Sources {
+        yaml: Some(yaml.to_owned()),
+        env: env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+    }
+}
+
+fn messages(err: ConfigErrors) -> Vec<String> {
+    err.0.iter().map(ToString::to_string).collect()
+}
+
+/// An excerpt of falcosidekick's own config_example.yaml: every block present, most empty.
+const FALCOSIDEKICK_YAML: &str = r#"
+listenaddress: ""
+listenport: 2801
+debug: false
+customfields:
+  Akey: "AValue"
+customtags:
+  - tag1
+templatedfields:
+  Dkey: '{{ or (index . "k8s.ns.labels.foo") "bar" }}'
+bracketreplacer: ""
+mutualtlsfilespath: "/etc/certs"
+mutualtlsclient:
+  certfile: ""
+  keyfile: ""
+  cacertfile: ""
+tlsclient:
+  cacertfile: ""
+tlsserver:
+  deploy: false
+  notlsport: 2810
+  notlspaths:
+    - "/ping"
+slack:
+  webhookurl: ""
+  channel: ""
+  footer: ""
+  outputformat: "all"
+  minimumpriority: ""
+  messageformat: ""
+webhook:
+  address: "http://localhost:9090/"
+  method: "POST"
+  minimumpriority: "warning"
+  checkcert: true
+  customheaders:
+    Authorization: "Bearer abc"
+aws:
+  region: ""
+  sqs:
+    url: ""
+    minimumpriority: ""
+  lambda:
+    functionname: ""
+elasticsearch:
+  hostport: ""
+  batching:
+    enabled: true
+    batchsize: 5242880
+prometheus:
+  extralabels: ""
+statsd:
+  forwarder: ""
+"#;
+
+#[test]
+fn falcosidekick_config_yaml_loads_as_is() {
+    let config = load(&sources(FALCOSIDEKICK_YAML, &[]), KINDS).expect("valid config");
+    assert_eq!(config.global.listenport, 2801);
+    assert_eq!(config.global.customfields["Akey"], "AValue");
+    assert_eq!(config.global.customtags, vec!["tag1"]);
+    assert_eq!(config.global.tlsserver.notlspaths, vec!["/ping"]);
+    assert_eq!(config.outputs.len(), 1);
+    let webhook = &config.outputs[0];
+    assert_eq!(
+        (
+            webhook.name.as_str(),
+            webhook.kind.as_str(),
+            webhook.path.as_str()
+        ),
+        ("webhook", "webhook", "webhook")
+    );
+    assert_eq!(webhook.common.minimum_priority(), Some(Priority::Warning));
+    assert_eq!(webhook.settings["address"], "http://localhost:9090/");
+    assert_eq!(
+        webhook.settings["customheaders"]["Authorization"],
+        "Bearer abc"
+    );
+    assert!(config.warnings.is_empty(), "{:?}", config.warnings);
+}
+
+#[test]
+fn env_overrides_the_file_with_falcosidekick_names() {
+    let env = [
+        ("LISTENPORT", "2900"),
+        ("CUSTOMFIELDS", "environment:prod,region:eu-west-1"),
+        ("CUSTOMTAGS", "a, b"),
+        ("WEBHOOK_ADDRESS", "http://127.0.0.1:7000/hook"),
+        ("WEBHOOK_MINIMUMPRIORITY", "error"),
+        ("WEBHOOK_CHECKCERT", "false"),
+        ("WEBHOOK_CUSTOMHEADERS", "X-Team:secops"),
+        ("WEBHOOK_QUEUE_CAPACITY", "50"),
+        ("WEBHOOK_NOTAKEY", "ignored"),
+        ("PATH", "/usr/bin"),
+        ("SLACK_TOKEN", "not-ours"),
+        ("MUTUALTLSCLIENT_CERTFILE", "/c.crt"),
+    ];
+    let config = load(&sources(FALCOSIDEKICK_YAML, &env), KINDS).expect("valid config");
+    assert_eq!(config.global.listenport, 2900);
+    assert_eq!(config.global.customfields["environment"], "prod");
+    assert_eq!(config.global.customfields["region"], "eu-west-1");
+    assert_eq!(
+        config.global.customfields["Akey"], "AValue",
+        "env map entries merge into the file's"
+    );
+    assert_eq!(config.global.customtags, vec!["a", "b"]);
+    assert_eq!(config.global.mutualtlsclient.certfile, "/c.crt");
+    let webhook = &config.outputs[0];
+    assert_eq!(webhook.settings["address"], "http://127.0.0.1:7000/hook");
+    assert_eq!(webhook.settings["checkcert"], "false");
+    assert_eq!(webhook.settings["customheaders"]["X-Team"], "secops");
+    assert_eq!(
+        webhook.settings["customheaders"]["Authorization"],
+        "Bearer abc"
+    );
+    assert!(webhook.settings.get("notakey").is_none());
+    assert_eq!(webhook.common.minimum_priority(), Some(Priority::Error));
+    assert_eq!(webhook.common.queue.capacity, 50);
+}
+
+#[test]
+fn env_alone_enables_a_singleton_output() {
+    let config = load(
+        &Sources {
+            yaml: None,
+            env: [("WEBHOOK_ADDRESS".to_owned(), "http://h/".to_owned())].into(),
+        },
+        KINDS,
+    )
+    .unwrap();
+    assert_eq!(config.outputs.len(), 1);
+}
+
+#[test]
+fn customfields_percent_values_come_from_env() {
+    let yaml = "customfields:\n  cluster: \"%CLUSTER_NAME\"\n  missing: \"%NOPE\"\n";
+    let config = load(&sources(yaml, &[("CLUSTER_NAME", "prod-eu")]), KINDS).unwrap();
+    assert_eq!(config.global.customfields["cluster"], "prod-eu");
+    assert_eq!(config.global.customfields["missing"], "");
+    assert_eq!(config.warnings.len(), 1);
+}
+
+#[test]
+fn named_instances_allow_several_of_one_kind() {
+    let yaml = r#"
+outputs:
+  - name: secops
+    type: webhook
+    address: http://a/
+    minimumpriority: warning
+    maxconcurrentrequests: 8
+    timeout: 2s
+    queue: { capacity: 100, overflow: reject }
+  - name: audit
+    type: webhook
+    address: http://b/
+"#;
+    let config = load(&sources(yaml, &[]), KINDS).unwrap();
+    assert_eq!(config.outputs.len(), 2);
+    let secops = &config.outputs[0];
+    assert_eq!(secops.path, "outputs[0] (secops)");
+    assert_eq!(secops.common.maxconcurrentrequests, 8);
+    assert_eq!(secops.common.timeout, crate::GoDuration::from_secs(2));
+    assert_eq!(secops.common.queue.overflow, OverflowPolicy::Reject);
+    assert!(secops.settings.get("minimumpriority").is_none());
+    assert_eq!(config.outputs[1].settings["address"], "http://b/");
+}
+
+#[test]
+fn every_problem_is_reported_with_its_path() {
+    let yaml = r#"
+listenport: "many"
+listenaddress: "not-an-ip"
+bogus: 1
+templatedfields:
+  broken: "{{ index . "
+outputs:
+  - name: a
+    type: webhook
+    timeout: soon
+  - name: a
+    type: webhook
+  - type: carrier-pigeon
+  - name: q
+    type: webhook
+    queue: { capacity: 0 }
+"#;
+    let err = messages(load(&sources(yaml, &[]), KINDS).unwrap_err());
+    let expected = [
+        "bogus: unknown key",
+        "listenport: invalid value: string \"many\"",
+        "templatedfields.broken: invalid template",
+        "outputs[0] (a).timeout:",
+        "outputs[1] (a): duplicate output name \"a\"",
+        "outputs[2].name: missing",
+        "outputs[2].type: unknown output type \"carrier-pigeon\"",
+        "outputs[3] (q).queue.capacity: must be greater than 0",
+    ];
+    for e in expected {
+        assert!(
+            err.iter().any(|m| m.starts_with(e)),
+            "missing {e:?} in {err:#?}"
+        );
+    }
+}
+
+#[test]
+fn unimplemented_falcosidekick_outputs_warn() {
+    let yaml = "slack:\n  webhookurl: https://hooks.slack.com/services/x\naws:\n  sqs:\n    url: https://sqs\n";
+    let config = load(&sources(yaml, &[]), KINDS).unwrap();
+    assert_eq!(config.outputs.len(), 0);
+    assert_eq!(config.warnings.len(), 2, "{:?}", config.warnings);
+    assert!(config.warnings[0].starts_with("slack:"));
+}
+
+#[test]
+fn tls_ingest_is_refused_rather_than_downgraded() {
+    let err = messages(load(&sources("tlsserver:\n  deploy: true\n", &[]), KINDS).unwrap_err());
+    assert!(err[0].starts_with("tlsserver.deploy:"));
+}
+
+#[test]
+fn invalid_yaml_is_one_clear_error() {
+    let err = messages(load(&sources("listenport: [", &[]), KINDS).unwrap_err());
+    assert!(err[0].starts_with("invalid YAML"), "{err:?}");
+}

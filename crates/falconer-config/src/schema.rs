@@ -1,0 +1,244 @@
+//! The global settings (falcosidekick's top-level keys plus Falconer's own) and the settings
+//! every output instance shares.
+
+use std::collections::BTreeMap;
+
+use falconer_event::Priority;
+use serde::Deserialize;
+
+use crate::duration::GoDuration;
+
+/// Top-level settings. Keys are falcosidekick's (`listenport`, `customfields`, …); Falconer's
+/// additions are `ingest`, `shutdown` and `outputs`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GlobalSettings {
+    /// Address to bind (`""` = all interfaces).
+    pub listenaddress: String,
+    /// Ingest port.
+    pub listenport: u16,
+    /// Log every alert and every outgoing body.
+    pub debug: bool,
+    /// Fields added to every alert's output_fields. A value `%NAME` is read from env var NAME.
+    pub customfields: BTreeMap<String, String>,
+    /// Tags appended to every alert.
+    pub customtags: Vec<String>,
+    /// Fields rendered from Go templates over the output fields.
+    pub templatedfields: BTreeMap<String, String>,
+    /// Replacement for `[` in output field names (`""` = off).
+    pub bracketreplacer: String,
+    /// Rewrites `output`, e.g. `"<timestamp>: <priority> <output> <custom_fields>"` (`""` = off).
+    pub outputfieldformat: String,
+    /// Folder holding `client.crt`, `client.key` and `ca.crt` for outputs with `mutualtls`.
+    pub mutualtlsfilespath: String,
+    /// Explicit client certificate files for `mutualtls` (override `mutualtlsfilespath`).
+    pub mutualtlsclient: MutualTlsClient,
+    /// Extra CA for outbound TLS.
+    pub tlsclient: TlsClient,
+    /// TLS on the ingest server (not implemented yet: `deploy: true` is refused).
+    pub tlsserver: TlsServer,
+    /// Prometheus options.
+    pub prometheus: PrometheusSettings,
+    /// Ingest server limits.
+    pub ingest: IngestSettings,
+    /// Shutdown behaviour.
+    pub shutdown: ShutdownSettings,
+}
+
+impl Default for GlobalSettings {
+    fn default() -> Self {
+        GlobalSettings {
+            listenaddress: String::new(),
+            listenport: 2801,
+            debug: false,
+            customfields: BTreeMap::new(),
+            customtags: Vec::new(),
+            templatedfields: BTreeMap::new(),
+            bracketreplacer: String::new(),
+            outputfieldformat: String::new(),
+            mutualtlsfilespath: "/etc/certs".into(),
+            mutualtlsclient: MutualTlsClient::default(),
+            tlsclient: TlsClient::default(),
+            tlsserver: TlsServer::default(),
+            prometheus: PrometheusSettings::default(),
+            ingest: IngestSettings::default(),
+            shutdown: ShutdownSettings::default(),
+        }
+    }
+}
+
+/// `mutualtlsclient.*`
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MutualTlsClient {
+    /// Client certificate (PEM).
+    pub certfile: String,
+    /// Client key (PEM).
+    pub keyfile: String,
+    /// CA that signed the servers' certificates (PEM).
+    pub cacertfile: String,
+}
+
+/// `tlsclient.*`
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TlsClient {
+    /// A CA bundle (PEM) trusted in addition to the system roots.
+    pub cacertfile: String,
+}
+
+/// `tlsserver.*` (accepted for compatibility; TLS ingest comes with the hardened-ingest work).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TlsServer {
+    /// Serve ingest over TLS.
+    pub deploy: bool,
+    /// Server certificate.
+    pub certfile: String,
+    /// Server key.
+    pub keyfile: String,
+    /// Require client certificates.
+    pub mutualtls: bool,
+    /// CA for client certificates.
+    pub cacertfile: String,
+    /// Plain-HTTP side port.
+    pub notlsport: u16,
+    /// Routes served on the side port.
+    pub notlspaths: Vec<String>,
+}
+
+impl Default for TlsServer {
+    fn default() -> Self {
+        TlsServer {
+            deploy: false,
+            certfile: "/etc/certs/server/server.crt".into(),
+            keyfile: "/etc/certs/server/server.key".into(),
+            mutualtls: false,
+            cacertfile: "/etc/certs/server/ca.crt".into(),
+            notlsport: 2810,
+            notlspaths: Vec::new(),
+        }
+    }
+}
+
+/// `prometheus.*`
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PrometheusSettings {
+    /// Output fields added as labels of `falcosecurity_falcosidekick_falco_events_total`
+    /// (comma list).
+    pub extralabels: String,
+}
+
+/// `ingest.*`: limits of the ingest server.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IngestSettings {
+    /// Largest accepted request body; larger ones get 413.
+    pub maxbodybytes: usize,
+    /// Time a client has to send its request headers.
+    pub headertimeout: GoDuration,
+    /// Time a client has to send its request body.
+    pub bodytimeout: GoDuration,
+}
+
+impl Default for IngestSettings {
+    fn default() -> Self {
+        IngestSettings {
+            maxbodybytes: 1024 * 1024,
+            headertimeout: GoDuration::from_secs(10),
+            bodytimeout: GoDuration::from_secs(30),
+        }
+    }
+}
+
+/// `shutdown.*`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ShutdownSettings {
+    /// How long queued alerts may take to drain after SIGTERM/SIGINT.
+    pub graceperiod: GoDuration,
+}
+
+impl Default for ShutdownSettings {
+    fn default() -> Self {
+        ShutdownSettings {
+            graceperiod: GoDuration::from_secs(30),
+        }
+    }
+}
+
+/// Keys every output instance accepts besides its kind's own. They configure filtering and the
+/// delivery core, never the protocol.
+pub const COMMON_KEYS: &[&str] = &[
+    "name",
+    "type",
+    "minimumpriority",
+    "maxconcurrentrequests",
+    "timeout",
+    "queue",
+];
+
+/// Settings shared by every output instance.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CommonSettings {
+    /// Lowest priority delivered (`""` = all), falcosidekick semantics.
+    pub minimumpriority: String,
+    /// Requests in flight at once (`0` = up to 1024). falcosidekick's default of 1 keeps
+    /// delivery in order.
+    pub maxconcurrentrequests: usize,
+    /// Limit for one delivery attempt.
+    pub timeout: GoDuration,
+    /// The instance's queue.
+    pub queue: QueueSettings,
+}
+
+impl Default for CommonSettings {
+    fn default() -> Self {
+        CommonSettings {
+            minimumpriority: String::new(),
+            maxconcurrentrequests: 1,
+            timeout: GoDuration::from_secs(10),
+            queue: QueueSettings::default(),
+        }
+    }
+}
+
+impl CommonSettings {
+    /// The parsed `minimumpriority`.
+    pub fn minimum_priority(&self) -> Option<Priority> {
+        Priority::parse_minimum(&self.minimumpriority)
+    }
+}
+
+/// An output instance's queue.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct QueueSettings {
+    /// Alerts waiting for delivery at most.
+    pub capacity: usize,
+    /// What happens to an alert that finds the queue full.
+    pub overflow: OverflowPolicy,
+}
+
+impl Default for QueueSettings {
+    fn default() -> Self {
+        QueueSettings {
+            capacity: 10_000,
+            overflow: OverflowPolicy::Drop,
+        }
+    }
+}
+
+/// What to do with an alert whose output queue is full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OverflowPolicy {
+    /// Accept the alert for the other outputs; for this one it is counted
+    /// (`falconer_output_dropped_total{reason="queue_full"}`) and logged. Ingest never stalls.
+    Drop,
+    /// Answer the ingest request with 503 so the sender sees the overload (the alert still
+    /// goes to the outputs that had room).
+    Reject,
+}
