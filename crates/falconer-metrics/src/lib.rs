@@ -1,1 +1,173 @@
+//! Every Prometheus metric Falconer exposes, and the only place that names them.
+//!
+//! Two sets of families live in one registry:
+//! - falcosidekick's (`falcosecurity_falcosidekick_*`), with the same names and labels, so
+//!   existing dashboards and alert rules keep working;
+//! - Falconer's own (`falconer_*`), low-cardinality, per output instance.
 
+mod falco_events;
+mod output;
+
+use falconer_event::Alert;
+use prometheus::{Encoder, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder};
+
+pub use falco_events::sanitize_label_name;
+use falco_events::FalcoEvents;
+pub use output::{DropReason, OutputMetrics, OUTPUT_LABELS};
+
+/// A metric could not be registered (a bug, or an invalid extra label).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot register metrics: {0}")]
+pub struct MetricsError(#[from] prometheus::Error);
+
+/// Why an ingest request was turned away (bounded label values).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RejectReason {
+    /// Not POST.
+    Method,
+    /// Body over the size limit.
+    TooLarge,
+    /// Body not received in time.
+    BodyTimeout,
+    /// Not a valid Falco alert; the label says why (`invalid_json`, `empty_rule`, …).
+    Invalid(&'static str),
+    /// An output with `overflow: reject` had a full queue.
+    QueueFull,
+}
+
+impl RejectReason {
+    /// The label value.
+    pub fn label(self) -> &'static str {
+        match self {
+            RejectReason::Method => "method",
+            RejectReason::TooLarge => "too_large",
+            RejectReason::BodyTimeout => "body_timeout",
+            RejectReason::Invalid(reason) => reason,
+            RejectReason::QueueFull => "queue_full",
+        }
+    }
+}
+
+/// The registry and every family.
+pub struct Metrics {
+    registry: Registry,
+    inputs_accepted: IntCounter,
+    inputs_rejected: IntCounter,
+    received_accepted: IntCounter,
+    received_rejected: IntCounterVec,
+    alerts: IntCounterVec,
+    falco_events: FalcoEvents,
+    outputs: output::OutputFamilies,
+}
+
+impl Metrics {
+    /// Registers every family. `event_label_fields` are the output fields added as labels of
+    /// `falcosecurity_falcosidekick_falco_events_total` (customfields and templatedfields
+    /// keys, then `prometheus.extralabels`); names that are not valid labels are returned so
+    /// the caller can log them.
+    pub fn new(event_label_fields: &[String]) -> Result<(Self, Vec<String>), MetricsError> {
+        let registry = Registry::new();
+        #[cfg(target_os = "linux")]
+        registry.register(Box::new(
+            prometheus::process_collector::ProcessCollector::for_self(),
+        ))?;
+
+        let inputs = IntCounterVec::new(
+            Opts::new(
+                "falcosecurity_falcosidekick_inputs_total",
+                "Requests received on the ingest endpoint, by status (falcosidekick-compatible).",
+            ),
+            &["source", "status"],
+        )?;
+        registry.register(Box::new(inputs.clone()))?;
+        let received = IntCounterVec::new(
+            Opts::new(
+                "falconer_alerts_received_total",
+                "Ingest requests, by outcome.",
+            ),
+            &["status"],
+        )?;
+        registry.register(Box::new(received.clone()))?;
+        let rejected = IntCounterVec::new(
+            Opts::new(
+                "falconer_alerts_rejected_total",
+                "Rejected ingest requests, by reason.",
+            ),
+            &["reason"],
+        )?;
+        registry.register(Box::new(rejected.clone()))?;
+        let alerts = IntCounterVec::new(
+            Opts::new(
+                "falconer_alerts_total",
+                "Accepted alerts, by priority, rule and source.",
+            ),
+            &["priority", "rule", "source"],
+        )?;
+        registry.register(Box::new(alerts.clone()))?;
+        let build = IntGaugeVec::new(
+            Opts::new("falconer_build_info", "Always 1; the version is a label."),
+            &["version"],
+        )?;
+        registry.register(Box::new(build.clone()))?;
+        build.with_label_values(&[env!("CARGO_PKG_VERSION")]).set(1);
+
+        let (falco_events, skipped) = FalcoEvents::register(&registry, event_label_fields)?;
+        let outputs = output::OutputFamilies::register(&registry)?;
+        Ok((
+            Metrics {
+                inputs_accepted: inputs.with_label_values(&["requests", "accepted"]),
+                inputs_rejected: inputs.with_label_values(&["requests", "rejected"]),
+                received_accepted: received.with_label_values(&["accepted"]),
+                received_rejected: rejected,
+                alerts,
+                falco_events,
+                outputs,
+                registry,
+            },
+            skipped,
+        ))
+    }
+
+    /// An ingest request was accepted: its alert is counted in the falcosidekick and
+    /// Falconer families.
+    pub fn alert_accepted(&self, alert: &Alert) {
+        self.inputs_accepted.inc();
+        self.received_accepted.inc();
+        self.alerts
+            .with_label_values(&[alert.priority.as_lower_str(), &alert.rule, &alert.source])
+            .inc();
+        self.falco_events.observe(alert);
+    }
+
+    /// An ingest request was rejected.
+    pub fn request_rejected(&self, reason: RejectReason) {
+        self.inputs_rejected.inc();
+        self.received_rejected
+            .with_label_values(&[reason.label()])
+            .inc();
+    }
+
+    /// The metric handles of one output instance (`destination` is its falcosidekick id).
+    pub fn output(&self, name: &str, kind: &str, destination: &str) -> OutputMetrics {
+        self.outputs.instance(name, kind, destination)
+    }
+
+    /// The registry, for tests and custom collectors.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// Everything, in the Prometheus text format.
+    pub fn render(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(16 * 1024);
+        // Encoding only fails on a writer error, and a Vec does not fail.
+        let _ = TextEncoder::new().encode(&self.registry.gather(), &mut out);
+        out
+    }
+}
+
+/// The `Content-Type` of [`Metrics::render`]'s output.
+pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+#[cfg(test)]
+mod tests;

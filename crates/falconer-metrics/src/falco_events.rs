@@ -1,0 +1,84 @@
+//! `falcosecurity_falcosidekick_falco_events_total`, with falcosidekick's labels.
+
+use falconer_event::Alert;
+use prometheus::{IntCounterVec, Opts, Registry};
+
+const FIXED_LABELS: [&str; 7] = [
+    "hostname",
+    "rule",
+    "priority",
+    "priority_raw",
+    "source",
+    "k8s_ns_name",
+    "k8s_pod_name",
+];
+
+/// The family and the output fields that feed its extra labels.
+pub(crate) struct FalcoEvents {
+    family: IntCounterVec,
+    /// (output field key, label name), in label order after the fixed ones.
+    extra: Vec<String>,
+}
+
+/// falcosidekick's rule: `.` becomes `_`, and the result must match
+/// `^[a-zA-Z_:][a-zA-Z0-9_:]*$`.
+pub fn sanitize_label_name(field: &str) -> Option<String> {
+    let name = field.replace('.', "_");
+    let mut chars = name.chars();
+    let first_ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == ':');
+    let rest_ok = chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':');
+    (first_ok && rest_ok && !name.starts_with("__")).then_some(name)
+}
+
+impl FalcoEvents {
+    pub(crate) fn register(
+        registry: &Registry,
+        fields: &[String],
+    ) -> Result<(Self, Vec<String>), prometheus::Error> {
+        let mut labels: Vec<String> = FIXED_LABELS.iter().map(|s| (*s).to_owned()).collect();
+        let mut extra = Vec::new();
+        let mut skipped = Vec::new();
+        for field in fields {
+            match sanitize_label_name(field) {
+                Some(label) if !labels.contains(&label) => {
+                    labels.push(label);
+                    extra.push(field.clone());
+                }
+                Some(_) => {}
+                None => skipped.push(field.clone()),
+            }
+        }
+        let label_refs: Vec<&str> = labels.iter().map(String::as_str).collect();
+        let family = IntCounterVec::new(
+            Opts::new(
+                "falcosecurity_falcosidekick_falco_events_total",
+                "Falco events received, by hostname, rule, priority and source (falcosidekick-compatible).",
+            ),
+            &label_refs,
+        )?;
+        registry.register(Box::new(family.clone()))?;
+        Ok((FalcoEvents { family, extra }, skipped))
+    }
+
+    pub(crate) fn observe(&self, alert: &Alert) {
+        let hostname = if alert.hostname.is_empty() {
+            "unknown"
+        } else {
+            &alert.hostname
+        };
+        let level = alert.priority.level().to_string();
+        let mut values: Vec<&str> = vec![
+            hostname,
+            &alert.rule,
+            &level,
+            alert.priority.as_lower_str(),
+            &alert.source,
+            alert.field_str("k8s.ns.name").unwrap_or(""),
+            alert.field_str("k8s.pod.name").unwrap_or(""),
+        ];
+        values.extend(self.extra.iter().map(|f| alert.field_str(f).unwrap_or("")));
+        self.family.with_label_values(&values).inc();
+    }
+}
