@@ -267,11 +267,11 @@ fn list_entry(
             "missing; every instance needs a unique name",
         );
     }
-    let kind = map
-        .get("type")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
+    // `type: null` written unquoted is YAML's null; it can only mean the `null` output.
+    let kind = match map.get("type") {
+        Some(Value::Null) => "null".to_owned(),
+        other => other.and_then(Value::as_str).unwrap_or_default().to_owned(),
+    };
     if kind.is_empty() {
         errors.push(format!("{path}.type"), "missing");
         return;

@@ -2,6 +2,7 @@
 
 use std::sync::OnceLock;
 
+use bytes::Bytes;
 use serde::ser::SerializeStruct;
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Map, Value};
@@ -38,7 +39,7 @@ pub struct Alert {
     pub tags: Vec<String>,
     /// Host that emitted the alert.
     pub hostname: String,
-    json: OnceLock<Vec<u8>>,
+    json: OnceLock<Bytes>,
 }
 
 /// Why a request body is not a usable Falco alert.
@@ -179,7 +180,13 @@ impl Alert {
     /// `rule`, `time`, `output_fields`, `source`, `tags`, `hostname`; empty `uuid`, `tags` and
     /// `hostname` omitted). Computed once and cached: outputs share it.
     pub fn to_json(&self) -> &[u8] {
-        self.json.get_or_init(|| self.render_json())
+        self.json_bytes()
+    }
+
+    /// [`Alert::to_json`] as shared bytes: cloning is a reference-count increment, so every
+    /// output sends the same buffer.
+    pub fn json_bytes(&self) -> &Bytes {
+        self.json.get_or_init(|| Bytes::from(self.render_json()))
     }
 
     /// Serializes without touching the cache (enrichment measures sizes with it).

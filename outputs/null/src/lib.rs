@@ -1,1 +1,42 @@
+//! Null output: accepts every alert and discards it. For benchmarks (it measures ingest and
+//! the delivery core alone) and dry runs of a configuration.
 
+use std::sync::Arc;
+
+use falconer_core::{
+    Alert, BuildContext, BuildError, DeliveryDefaults, Output, OutputConfig, SendError,
+};
+use serde::Deserialize;
+
+/// Configuration of a null instance (no keys).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NullConfig {}
+
+/// The registry entry.
+pub const KIND: falconer_core::OutputKind = falconer_core::OutputKind::of::<NullConfig>();
+
+#[async_trait::async_trait]
+impl OutputConfig for NullConfig {
+    const KIND: &'static str = "null";
+    const BLOCK: &'static str = "null";
+    const ENABLED_BY: &'static [&'static str] = &["enabled"];
+    const DESTINATION: &'static str = "null";
+    const DEFAULTS: DeliveryDefaults = DeliveryDefaults { max_batch: 1024 };
+
+    fn validate(&self, _problems: &mut Vec<(String, String)>) {}
+
+    async fn build(self, _cx: BuildContext) -> Result<Arc<dyn Output>, BuildError> {
+        Ok(Arc::new(Discard))
+    }
+}
+
+/// Discards alerts.
+struct Discard;
+
+#[async_trait::async_trait]
+impl Output for Discard {
+    async fn send(&self, _batch: &[Arc<Alert>]) -> Result<(), SendError> {
+        Ok(())
+    }
+}

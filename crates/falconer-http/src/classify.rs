@@ -1,0 +1,66 @@
+//! Response → `Result<(), SendError>`, the same for every HTTP output.
+
+use std::time::{Duration, SystemTime};
+
+use falconer_core::SendError;
+use http::header::RETRY_AFTER;
+
+/// Bytes of an error response body kept as the failure reason.
+pub const MAX_ERROR_BODY_BYTES: usize = 2048;
+
+/// falcosidekick's success statuses are 200, 201, 202 and 204; Falconer accepts every 2xx.
+/// Anything else becomes [`SendError::Status`] with the body (the destination's reason) and
+/// the `Retry-After` it asked for.
+pub async fn classify_response(response: reqwest::Response) -> Result<(), SendError> {
+    let status = response.status();
+    if status.is_success() {
+        return Ok(());
+    }
+    let retry_after = response
+        .headers()
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| parse_retry_after(v, SystemTime::now()));
+    let body = match response.bytes().await {
+        Ok(bytes) => {
+            let cut = bytes.len().min(MAX_ERROR_BODY_BYTES);
+            String::from_utf8_lossy(&bytes[..cut]).trim().to_owned()
+        }
+        Err(e) => format!("(body unreadable: {e})"),
+    };
+    Err(SendError::Status {
+        status,
+        body,
+        retry_after,
+    })
+}
+
+/// `Retry-After` as delay-seconds or an HTTP-date (relative to `now`).
+pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_seconds_and_http_date() {
+        let now = httpdate::parse_http_date("Wed, 21 Oct 2015 07:28:00 GMT").unwrap();
+        assert_eq!(parse_retry_after("2", now), Some(Duration::from_secs(2)));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:27:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+    }
+}
