@@ -7,6 +7,11 @@ use chrono::{DateTime, Datelike, FixedOffset, Timelike};
 /// The time of an alert, nanosecond precise, with the UTC offset it was sent with.
 pub type AlertTime = DateTime<FixedOffset>;
 
+/// The current time, in UTC (for the `/test` alert).
+pub fn now() -> AlertTime {
+    chrono::Utc::now().fixed_offset()
+}
+
 /// Parses an RFC 3339 timestamp (`2024-05-14T09:21:07.418790000Z`), keeping nanoseconds.
 pub fn parse_time(value: &str) -> Result<AlertTime, chrono::ParseError> {
     DateTime::parse_from_rfc3339(value)

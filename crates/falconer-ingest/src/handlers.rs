@@ -1,0 +1,141 @@
+//! Route handlers.
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::{header, Method, StatusCode};
+use axum::response::Response;
+use bytes::Bytes;
+use falconer_event::{test_alert, Alert, DecodeError};
+use falconer_metrics::RejectReason;
+use tracing::{debug, info, warn};
+use uuid::Uuid;
+
+use crate::body::{read_body, BodyError};
+use crate::reply::{ok_empty, text_error, with_type, INVALID_BODY, POST_ONLY};
+use crate::IngestState;
+
+pub(crate) async fn ping() -> Response {
+    with_type(StatusCode::OK, "text/plain; charset=utf-8", "pong\n")
+}
+
+pub(crate) async fn healthz() -> Response {
+    with_type(StatusCode::OK, "application/json", r#"{"status": "ok"}"#)
+}
+
+/// 200 when every output's worker runs, 503 naming those that do not.
+pub(crate) async fn ready(State(state): State<Arc<IngestState>>) -> Response {
+    let down = state.dispatcher.not_running();
+    if down.is_empty() {
+        with_type(StatusCode::OK, "application/json", r#"{"status": "ready"}"#)
+    } else {
+        let body = serde_json::json!({"status": "not ready", "outputs_not_running": down});
+        with_type(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "application/json",
+            body.to_string(),
+        )
+    }
+}
+
+pub(crate) async fn metrics(State(state): State<Arc<IngestState>>) -> Response {
+    with_type(
+        StatusCode::OK,
+        falconer_metrics::CONTENT_TYPE,
+        state.metrics.render(),
+    )
+}
+
+/// `POST /test`: falcosidekick's test alert, through the same path as a real one.
+pub(crate) async fn test(State(state): State<Arc<IngestState>>, request: Request) -> Response {
+    if request.method() != Method::POST {
+        state.metrics.request_rejected(RejectReason::Method);
+        return text_error(StatusCode::BAD_REQUEST, POST_ONLY);
+    }
+    let mut alert = test_alert(falconer_event::now());
+    enrich(&state, &mut alert);
+    accept(&state, alert)
+}
+
+/// `POST /` and every path falcosidekick treats as ingest.
+pub(crate) async fn ingest(State(state): State<Arc<IngestState>>, request: Request) -> Response {
+    if request.method() != Method::POST {
+        state.metrics.request_rejected(RejectReason::Method);
+        return text_error(StatusCode::BAD_REQUEST, POST_ONLY);
+    }
+    let content_length = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let body = match read_body(request.into_body(), content_length, state.limits).await {
+        Ok(body) => body,
+        Err(e) => return body_error(&state, e),
+    };
+    match decode(&state, &body) {
+        Ok(alert) => accept(&state, alert),
+        Err(e) => {
+            state
+                .metrics
+                .request_rejected(RejectReason::Invalid(e.reason()));
+            debug!(reason = e.reason(), error = %e, "Rejected an invalid alert.");
+            text_error(StatusCode::BAD_REQUEST, INVALID_BODY)
+        }
+    }
+}
+
+fn body_error(state: &IngestState, e: BodyError) -> Response {
+    let (reason, status, message) = match &e {
+        BodyError::TooLarge(_) => (
+            RejectReason::TooLarge,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Request body too large",
+        ),
+        BodyError::Timeout => (
+            RejectReason::BodyTimeout,
+            StatusCode::REQUEST_TIMEOUT,
+            "Request body not received in time",
+        ),
+        BodyError::Io(_) => (
+            RejectReason::Invalid("unreadable_body"),
+            StatusCode::BAD_REQUEST,
+            INVALID_BODY,
+        ),
+    };
+    state.metrics.request_rejected(reason);
+    debug!(error = %e, "Rejected a request body.");
+    text_error(status, message)
+}
+
+/// Parse, enrich, validate: pure, in falcosidekick's order.
+fn decode(state: &IngestState, body: &Bytes) -> Result<Alert, DecodeError> {
+    let mut alert = Alert::decode(body)?;
+    enrich(state, &mut alert);
+    alert.validate()?;
+    Ok(alert)
+}
+
+fn enrich(state: &IngestState, alert: &mut Alert) {
+    for (field, error) in state.enricher.enrich(alert, Uuid::new_v4()) {
+        debug!(field = %field, %error, "A templated field did not render.");
+    }
+}
+
+/// Counts and dispatches a valid, enriched alert.
+fn accept(state: &IngestState, alert: Alert) -> Response {
+    state.metrics.alert_accepted(&alert);
+    if state.debug {
+        info!(alert = %String::from_utf8_lossy(alert.to_json()), "Alert received.");
+    }
+    let outcome = state.dispatcher.dispatch(Arc::new(alert));
+    match outcome.rejected_by {
+        Some(output) => {
+            warn!(output = %output, "Answering 503: an output with overflow: reject has a full queue.");
+            text_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &format!("Output queue full: {output}"),
+            )
+        }
+        None => ok_empty(),
+    }
+}

@@ -1,0 +1,75 @@
+//! The accept loop: hyper's auto (HTTP/1.1 + h2c) connection builder, a header read timeout
+//! against slowloris clients, and a graceful stop.
+
+use std::time::Duration;
+
+use axum::Router;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, warn};
+
+/// Connection-level settings.
+#[derive(Clone, Copy, Debug)]
+pub struct ServeSettings {
+    /// Time a client has to send its request headers (each request, including the first).
+    pub header_timeout: Duration,
+    /// How long requests in progress may take to finish after the stop signal.
+    pub drain_timeout: Duration,
+}
+
+/// Serves `app` on `listener` until `stop` is cancelled, then stops accepting and waits up to
+/// `drain_timeout` for requests in progress.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    settings: ServeSettings,
+    stop: CancellationToken,
+) {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(settings.header_timeout)
+        .keep_alive(true);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(Some(Duration::from_secs(30)));
+    let graceful = GracefulShutdown::new();
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(conn) => conn,
+                Err(e) => {
+                    // Out of file descriptors and similar: back off instead of spinning.
+                    warn!(error = %e, "Could not accept a connection.");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = stop.cancelled() => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let service = TowerToHyperService::new(app.clone());
+        let connection = builder
+            .serve_connection_with_upgrades(TokioIo::new(stream), service)
+            .into_owned();
+        let watched = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(e) = watched.await {
+                debug!(%peer, error = %e, "Connection ended with an error.");
+            }
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(settings.drain_timeout, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        warn!("Some ingest connections were still open when the drain timeout ended.");
+    }
+}

@@ -1,0 +1,286 @@
+//! The HTTP behaviour, against the router without a socket.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::{to_bytes, Body};
+use axum::http::{Request, StatusCode};
+use falconer_config::{CommonSettings, OutputEntry, OverflowPolicy};
+use falconer_core::{Alert, BuiltOutput, Dispatcher, Output, SendError};
+use falconer_event::{EnrichSettings, Enricher};
+use falconer_metrics::Metrics;
+use falconer_testkit::CONFIGMAP_ALERT;
+use tokio::sync::Mutex;
+use tower::ServiceExt;
+
+use super::*;
+
+#[derive(Default)]
+struct Collect(Mutex<Vec<Arc<Alert>>>);
+
+#[async_trait::async_trait]
+impl Output for Collect {
+    async fn send(&self, batch: &[Arc<Alert>]) -> Result<(), SendError> {
+        self.0.lock().await.extend(batch.iter().cloned());
+        Ok(())
+    }
+}
+
+struct Harness {
+    app: axum::Router,
+    collected: Arc<Collect>,
+    metrics: Arc<Metrics>,
+}
+
+fn harness(enrich: EnrichSettings, max_body: usize, overflow: OverflowPolicy) -> Harness {
+    let (metrics, _) = Metrics::new(&[]).unwrap();
+    let metrics = Arc::new(metrics);
+    let collected = Arc::new(Collect::default());
+    let mut common = CommonSettings::default();
+    common.queue.overflow = overflow;
+    common.queue.capacity = 1000;
+    let dispatcher = Dispatcher::launch(
+        vec![BuiltOutput {
+            entry: OutputEntry {
+                name: "collect".into(),
+                kind: "null".into(),
+                path: "collect".into(),
+                common,
+                settings: serde_json::Value::Null,
+            },
+            kind: falconer_output_null::KIND,
+            output: collected.clone(),
+        }],
+        &metrics,
+    );
+    let state = Arc::new(IngestState {
+        dispatcher: Arc::new(dispatcher),
+        enricher: Arc::new(Enricher::new(&enrich).unwrap()),
+        metrics: metrics.clone(),
+        limits: IngestLimits {
+            max_body_bytes: max_body,
+            body_timeout: Duration::from_secs(5),
+        },
+        debug: false,
+    });
+    Harness {
+        app: router(state),
+        collected,
+        metrics,
+    }
+}
+
+async fn call(
+    app: &axum::Router,
+    method: &str,
+    path: &str,
+    body: impl Into<Body>,
+) -> (StatusCode, String, Option<String>) {
+    let response = app
+        .clone()
+        .oneshot(
+            Request::builder()
+                .method(method)
+                .uri(path)
+                .body(body.into())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let body = to_bytes(response.into_body(), usize::MAX).await.unwrap();
+    (
+        status,
+        String::from_utf8(body.to_vec()).unwrap(),
+        content_type,
+    )
+}
+
+async fn received(h: &Harness, n: usize) -> Vec<Arc<Alert>> {
+    tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            let got = h.collected.0.lock().await.clone();
+            if got.len() >= n {
+                return got;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("alerts delivered")
+}
+
+fn metrics_text(h: &Harness) -> String {
+    String::from_utf8(h.metrics.render()).unwrap()
+}
+
+#[tokio::test]
+async fn accepts_a_falco_alert_with_200_and_empty_body() {
+    let h = harness(EnrichSettings::default(), 1 << 20, OverflowPolicy::Drop);
+    let (status, body, _) = call(&h.app, "POST", "/", CONFIGMAP_ALERT).await;
+    assert_eq!((status, body.as_str()), (StatusCode::OK, ""));
+    let got = received(&h, 1).await;
+    assert_eq!(
+        got[0].rule,
+        "Create/Modify Configmap With Private Credentials"
+    );
+    assert_eq!(got[0].uuid.len(), 36);
+    assert!(metrics_text(&h).contains(
+        r#"falcosecurity_falcosidekick_inputs_total{source="requests",status="accepted"} 1"#
+    ));
+}
+
+#[tokio::test]
+async fn any_other_path_is_ingest_too() {
+    let h = harness(EnrichSettings::default(), 1 << 20, OverflowPolicy::Drop);
+    assert_eq!(
+        call(&h.app, "POST", "/foo", CONFIGMAP_ALERT).await.0,
+        StatusCode::OK
+    );
+    let (status, body, _) = call(&h.app, "GET", "/debug/vars", "").await;
+    assert_eq!(
+        (status, body.as_str()),
+        (
+            StatusCode::BAD_REQUEST,
+            "Please send with post http method\n"
+        )
+    );
+}
+
+#[tokio::test]
+async fn invalid_bodies_get_falcosidekicks_400() {
+    let h = harness(EnrichSettings::default(), 1 << 20, OverflowPolicy::Drop);
+    let bad = [
+        "",
+        "{",
+        "[]",
+        r#"{"priority":"loud","rule":"r","time":"2024-01-01T00:00:00Z","output_fields":{"a":1}}"#,
+        r#"{"priority":"Warning","rule":"","time":"2024-01-01T00:00:00Z","output_fields":{"a":1}}"#,
+        r#"{"priority":"Warning","rule":"r","output_fields":{"a":1}}"#,
+        r#"{"priority":"Warning","rule":"r","time":"2024-01-01T00:00:00Z"}"#,
+        r#"{"priority":"Warning","rule":"r","time":"2024-01-01T00:00:00Z","output_fields":{}}"#,
+    ];
+    for body in bad {
+        let (status, text, content_type) = call(&h.app, "POST", "/", body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(text, "Please send a valid request body\n");
+        assert_eq!(content_type.as_deref(), Some("text/plain; charset=utf-8"));
+    }
+    let (status, text, _) = call(&h.app, "GET", "/", "").await;
+    assert_eq!(
+        (status, text.as_str()),
+        (
+            StatusCode::BAD_REQUEST,
+            "Please send with post http method\n"
+        )
+    );
+    let t = metrics_text(&h);
+    assert!(
+        t.contains(
+            r#"falcosecurity_falcosidekick_inputs_total{source="requests",status="rejected"} 9"#
+        ),
+        "{t}"
+    );
+    assert!(t.contains(r#"falconer_alerts_rejected_total{reason="empty_output_fields"} 2"#));
+    assert!(t.contains(r#"falconer_alerts_rejected_total{reason="method"} 1"#));
+}
+
+#[tokio::test]
+async fn customfields_make_an_alert_without_output_fields_valid() {
+    let h = harness(
+        EnrichSettings {
+            custom_fields: vec![("environment".into(), "prod".into())],
+            ..Default::default()
+        },
+        1 << 20,
+        OverflowPolicy::Drop,
+    );
+    let body = r#"{"priority":"Warning","rule":"r","time":"2024-01-01T00:00:00Z"}"#;
+    assert_eq!(call(&h.app, "POST", "/", body).await.0, StatusCode::OK);
+    assert_eq!(
+        received(&h, 1).await[0].field_str("environment"),
+        Some("prod")
+    );
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_gets_413() {
+    let h = harness(EnrichSettings::default(), 256, OverflowPolicy::Drop);
+    let (status, text, _) = call(&h.app, "POST", "/", CONFIGMAP_ALERT).await;
+    assert_eq!(
+        (status, text.as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, "Request body too large\n")
+    );
+    // Without Content-Length (streamed), the limit still applies.
+    let chunks: Vec<Result<bytes::Bytes, std::io::Error>> = (0..3)
+        .map(|_| Ok(bytes::Bytes::from(vec![b' '; 400])))
+        .collect();
+    let stream = Body::from_stream(tokio_stream::iter(chunks));
+    assert_eq!(
+        call(&h.app, "POST", "/", stream).await.0,
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+    assert!(metrics_text(&h).contains(r#"falconer_alerts_rejected_total{reason="too_large"} 2"#));
+}
+
+#[tokio::test]
+async fn service_routes_answer_like_falcosidekick() {
+    let h = harness(EnrichSettings::default(), 1 << 20, OverflowPolicy::Drop);
+    assert_eq!(
+        call(&h.app, "GET", "/ping", "").await,
+        (
+            StatusCode::OK,
+            "pong\n".into(),
+            Some("text/plain; charset=utf-8".into())
+        )
+    );
+    assert_eq!(
+        call(&h.app, "GET", "/healthz", "").await,
+        (
+            StatusCode::OK,
+            r#"{"status": "ok"}"#.into(),
+            Some("application/json".into())
+        )
+    );
+    assert_eq!(call(&h.app, "GET", "/ready", "").await.0, StatusCode::OK);
+    let (status, text, content_type) = call(&h.app, "GET", "/metrics", "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(text.contains("falcosecurity_falcosidekick_inputs_total"));
+    assert_eq!(
+        content_type.as_deref(),
+        Some(falconer_metrics::CONTENT_TYPE)
+    );
+}
+
+#[tokio::test]
+async fn test_route_injects_the_test_alert() {
+    let h = harness(
+        EnrichSettings {
+            custom_fields: vec![("environment".into(), "prod".into())],
+            ..Default::default()
+        },
+        1 << 20,
+        OverflowPolicy::Drop,
+    );
+    assert_eq!(
+        call(&h.app, "GET", "/test", "").await.0,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        call(&h.app, "POST", "/test", "").await,
+        (StatusCode::OK, String::new(), None)
+    );
+    let got = received(&h, 1).await;
+    let t = &got[0];
+    assert_eq!(
+        (t.rule.as_str(), t.source.as_str(), t.output.as_str()),
+        ("Test rule", "internal", "This is a test from falcosidekick")
+    );
+    assert_eq!(t.tags, vec!["example", "test"]);
+    assert_eq!(t.field_str("proc.name"), Some("falcosidekick"));
+    assert_eq!(t.field_str("environment"), Some("prod"));
+}
