@@ -1,0 +1,17 @@
+//! The one file outside `outputs/` that names output kinds: one line per kind, each behind
+//! its Cargo feature.
+
+use falconer_core::Registry;
+
+/// Every output kind compiled into this binary.
+pub fn builtin() -> Registry {
+    #[allow(unused_mut)]
+    let mut registry = Registry::default();
+    #[cfg(feature = "output-webhook")]
+    registry.insert(falconer_output_webhook::KIND);
+    #[cfg(feature = "output-stdout")]
+    registry.insert(falconer_output_stdout::KIND);
+    #[cfg(feature = "output-null")]
+    registry.insert(falconer_output_null::KIND);
+    registry
+}

@@ -1,0 +1,199 @@
+//! `falconer run`: load → validate → build → serve → drain.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use falconer_config::{CommonSettings, Config, OutputEntry, Sources};
+use falconer_core::{plan, Dispatcher};
+use falconer_event::Enricher;
+use falconer_ingest::{router, serve, IngestLimits, IngestState, ServeSettings};
+use falconer_metrics::Metrics;
+use tokio_util::sync::CancellationToken;
+use tracing::{error, info, warn};
+
+use crate::outputs;
+
+/// Serves until SIGTERM/SIGINT, then drains. Exit 1 when the config is invalid or an output
+/// cannot be built.
+pub fn run(file: Option<&Path>) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async_run(file))
+}
+
+fn init_logging(debug: bool) {
+    let default = if debug { "debug" } else { "info" };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if std::env::var("LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn load(file: Option<&Path>) -> Result<Config, String> {
+    let registry = outputs::builtin();
+    let sources = Sources::from_process(file).map_err(|e| e.to_string())?;
+    let mut config =
+        falconer_config::load(&sources, &registry.schemas()).map_err(|e| e.to_string())?;
+    if config.outputs.is_empty() && registry.get("stdout").is_some() {
+        config.outputs.push(OutputEntry {
+            name: "stdout".into(),
+            kind: "stdout".into(),
+            path: "stdout".into(),
+            common: CommonSettings::default(),
+            settings: serde_json::json!({}),
+        });
+        config
+            .warnings
+            .push("no output configured: alerts are written to stdout".into());
+    }
+    Ok(config)
+}
+
+async fn async_run(file: Option<&Path>) -> ExitCode {
+    let config = match load(file) {
+        Ok(c) => c,
+        Err(problems) => {
+            eprintln!("Invalid configuration:\n{problems}");
+            return ExitCode::FAILURE;
+        }
+    };
+    init_logging(config.global.debug);
+    for w in &config.warnings {
+        warn!("{w}");
+    }
+    let registry = outputs::builtin();
+    let planned = match plan(&config, &registry) {
+        Ok(p) => p,
+        Err(problems) => {
+            error!("Invalid configuration:\n{problems}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let global = Arc::new(config.global);
+    let enricher = match Enricher::new(&global.enrich_settings()) {
+        Ok(e) => Arc::new(e),
+        Err(e) => {
+            error!(error = %e, "Invalid configuration.");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut label_fields: Vec<String> = enricher.added_field_keys().map(str::to_owned).collect();
+    label_fields.extend(global.prometheus_extra_labels());
+    let metrics = match Metrics::new(&label_fields) {
+        Ok((m, skipped)) => {
+            for field in skipped {
+                warn!(field = %field, "Not a valid Prometheus label name; not added to falco_events_total.");
+            }
+            Arc::new(m)
+        }
+        Err(e) => {
+            error!(error = %e, "Cannot set up metrics.");
+            return ExitCode::FAILURE;
+        }
+    };
+    let dispatcher = match Dispatcher::start(planned, &metrics, global.clone()).await {
+        Ok(d) => Arc::new(d),
+        Err(errors) => {
+            for e in errors {
+                error!(error = %e, "Cannot start output.");
+            }
+            return ExitCode::FAILURE;
+        }
+    };
+    info!(outputs = ?dispatcher.outputs().collect::<Vec<_>>(), "Enabled Outputs.");
+
+    let ip = if global.listenaddress.is_empty() {
+        "0.0.0.0"
+    } else {
+        &global.listenaddress
+    };
+    let addr: SocketAddr = match format!("{ip}:{}", global.listenport).parse() {
+        Ok(a) => a,
+        Err(e) => {
+            error!(error = %e, "Invalid listen address.");
+            return ExitCode::FAILURE;
+        }
+    };
+    let listener = match tokio::net::TcpListener::bind(addr).await {
+        Ok(l) => l,
+        Err(e) => {
+            error!(%addr, error = %e, "Cannot listen.");
+            return ExitCode::FAILURE;
+        }
+    };
+    info!(%addr, "Falconer is up.");
+
+    let state = Arc::new(IngestState {
+        dispatcher: dispatcher.clone(),
+        enricher,
+        metrics,
+        limits: IngestLimits {
+            max_body_bytes: global.ingest.maxbodybytes,
+            body_timeout: global.ingest.bodytimeout.0,
+        },
+        debug: global.debug,
+    });
+    let stop = CancellationToken::new();
+    tokio::spawn(stop_on_signal(stop.clone()));
+    serve(
+        listener,
+        router(state),
+        ServeSettings {
+            header_timeout: global.ingest.headertimeout.0,
+            drain_timeout: global.ingest.bodytimeout.0,
+        },
+        stop,
+    )
+    .await;
+
+    let grace = global.shutdown.graceperiod.0;
+    info!(grace = ?grace, "Ingest stopped; draining output queues.");
+    let report = dispatcher.shutdown(grace).await;
+    if report.undelivered.is_empty() {
+        info!("All queued alerts were delivered or accounted for. Bye.");
+    } else {
+        for (output, count) in &report.undelivered {
+            error!(output = %output, alerts = count, "Shutdown grace period ended; alerts not delivered.");
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+async fn stop_on_signal(stop: CancellationToken) {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = ctrl_c => info!("SIGINT received."),
+                    _ = term.recv() => info!("SIGTERM received."),
+                }
+            }
+            Err(e) => {
+                warn!(error = %e, "Cannot watch SIGTERM; only SIGINT stops Falconer.");
+                let _ = ctrl_c.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+    stop.cancel();
+}
