@@ -15,7 +15,7 @@ mod secret;
 pub use duration::{parse_go_duration, GoDuration};
 pub use error::{join_path, ConfigError, ConfigErrors};
 pub use lenient::{from_value, parse_go_bool, parse_pairs, Lenient, LenientError};
-pub use load::{load, Config, KindSchema, OutputEntry, Sources};
+pub use load::{load, load_partial, Config, KindSchema, OutputEntry, Sources};
 pub use schema::{
     CommonSettings, GlobalSettings, IngestSettings, MutualTlsClient, OverflowPolicy,
     PrometheusSettings, QueueSettings, ShutdownSettings, TlsClient, TlsServer, COMMON_KEYS,

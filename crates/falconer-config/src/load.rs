@@ -81,6 +81,13 @@ impl Sources {
 
 /// Loads and checks the configuration against the known output kinds.
 pub fn load(sources: &Sources, kinds: &[KindSchema]) -> Result<Config, ConfigErrors> {
+    let (config, errors) = load_partial(sources, kinds);
+    errors.into_result(config)
+}
+
+/// Like [`load`], but returns what could be loaded together with the problems, so that a
+/// checker can go on validating the outputs that did load and report everything at once.
+pub fn load_partial(sources: &Sources, kinds: &[KindSchema]) -> (Config, ConfigErrors) {
     let mut errors = ConfigErrors::default();
     let mut warnings = Vec::new();
 
@@ -90,11 +97,11 @@ pub fn load(sources: &Sources, kinds: &[KindSchema]) -> Result<Config, ConfigErr
             Ok(Value::Null) => Map::new(),
             Ok(_) => {
                 errors.push("", "the config file must be a YAML mapping");
-                return Err(errors);
+                return (Config::empty(), errors);
             }
             Err(e) => {
                 errors.push("", format!("invalid YAML: {e}"));
-                return Err(errors);
+                return (Config::empty(), errors);
             }
         },
         _ => Map::new(),
@@ -189,11 +196,24 @@ pub fn load(sources: &Sources, kinds: &[KindSchema]) -> Result<Config, ConfigErr
             );
         }
     }
-    errors.into_result(Config {
-        global,
-        outputs,
-        warnings,
-    })
+    (
+        Config {
+            global,
+            outputs,
+            warnings,
+        },
+        errors,
+    )
+}
+
+impl Config {
+    fn empty() -> Self {
+        Config {
+            global: GlobalSettings::default(),
+            outputs: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
 }
 
 /// Deserializes the globals key by key, so that one bad value does not hide the others.

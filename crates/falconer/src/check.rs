@@ -3,7 +3,8 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use falconer_config::{Config, ConfigErrors, Sources};
+use falconer_config::{CommonSettings, Config, ConfigErrors, OutputEntry, Sources};
+use falconer_core::PlannedOutput;
 
 use crate::outputs;
 
@@ -28,11 +29,16 @@ pub fn check(file: Option<&Path>) -> ExitCode {
                 },
                 config.global.listenport
             );
-            if outputs.is_empty() {
-                println!("  outputs: none configured (alerts will go to stdout)");
-            }
-            for (name, kind, minimum) in outputs {
-                println!("  output {name} (type {kind}, minimumpriority {minimum})");
+            for p in &outputs {
+                let minimum = p
+                    .common()
+                    .minimum_priority()
+                    .map_or("none", |m| m.as_lower_str());
+                println!(
+                    "  output {} (type {}, minimumpriority {minimum})",
+                    p.name(),
+                    p.kind.name
+                );
             }
             ExitCode::SUCCESS
         }
@@ -50,23 +56,31 @@ pub fn check(file: Option<&Path>) -> ExitCode {
     }
 }
 
-type Summary = Vec<(String, String, String)>;
-
-/// Load then plan; the same two steps `run` starts with.
-pub fn load_and_plan(file: Option<&Path>) -> Result<(Config, Summary), ConfigErrors> {
+/// Load then plan, the two pure steps `run` starts with. The outputs that loaded are
+/// validated even when something else is wrong, so every problem is reported at once. With
+/// no output configured, alerts go to stdout.
+pub fn load_and_plan(file: Option<&Path>) -> Result<(Config, Vec<PlannedOutput>), ConfigErrors> {
     let registry = outputs::builtin();
     let sources = Sources::from_process(file)?;
-    let config = falconer_config::load(&sources, &registry.schemas())?;
-    let planned = falconer_core::plan(&config, &registry)?;
-    let summary = planned
-        .iter()
-        .map(|p| {
-            let minimum = p
-                .common()
-                .minimum_priority()
-                .map_or_else(|| "none".to_owned(), |m| m.as_lower_str().to_owned());
-            (p.name().to_owned(), p.kind.name.to_owned(), minimum)
-        })
-        .collect();
-    Ok((config, summary))
+    let (mut config, mut errors) = falconer_config::load_partial(&sources, &registry.schemas());
+    if config.outputs.is_empty() && errors.is_empty() && registry.get("stdout").is_some() {
+        config.outputs.push(OutputEntry {
+            name: "stdout".into(),
+            kind: "stdout".into(),
+            path: "stdout".into(),
+            common: CommonSettings::default(),
+            settings: serde_json::json!({}),
+        });
+        config
+            .warnings
+            .push("no output configured: alerts are written to stdout".into());
+    }
+    let planned = match falconer_core::plan(&config, &registry) {
+        Ok(planned) => planned,
+        Err(e) => {
+            errors.0.extend(e.0);
+            Vec::new()
+        }
+    };
+    errors.into_result((config, planned))
 }

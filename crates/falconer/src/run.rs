@@ -5,15 +5,12 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use falconer_config::{CommonSettings, Config, OutputEntry, Sources};
-use falconer_core::{plan, Dispatcher};
+use falconer_core::Dispatcher;
 use falconer_event::Enricher;
 use falconer_ingest::{router, serve, IngestLimits, IngestState, ServeSettings};
 use falconer_metrics::Metrics;
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
-
-use crate::outputs;
 
 /// Serves until SIGTERM/SIGINT, then drains. Exit 1 when the config is invalid or an output
 /// cannot be built.
@@ -35,9 +32,11 @@ fn init_logging(debug: bool) {
     let default = if debug { "debug" } else { "info" };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi);
     if std::env::var("LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
         builder.json().init();
     } else {
@@ -45,29 +44,9 @@ fn init_logging(debug: bool) {
     }
 }
 
-fn load(file: Option<&Path>) -> Result<Config, String> {
-    let registry = outputs::builtin();
-    let sources = Sources::from_process(file).map_err(|e| e.to_string())?;
-    let mut config =
-        falconer_config::load(&sources, &registry.schemas()).map_err(|e| e.to_string())?;
-    if config.outputs.is_empty() && registry.get("stdout").is_some() {
-        config.outputs.push(OutputEntry {
-            name: "stdout".into(),
-            kind: "stdout".into(),
-            path: "stdout".into(),
-            common: CommonSettings::default(),
-            settings: serde_json::json!({}),
-        });
-        config
-            .warnings
-            .push("no output configured: alerts are written to stdout".into());
-    }
-    Ok(config)
-}
-
 async fn async_run(file: Option<&Path>) -> ExitCode {
-    let config = match load(file) {
-        Ok(c) => c,
+    let (config, planned) = match crate::check::load_and_plan(file) {
+        Ok(loaded) => loaded,
         Err(problems) => {
             eprintln!("Invalid configuration:\n{problems}");
             return ExitCode::FAILURE;
@@ -77,14 +56,6 @@ async fn async_run(file: Option<&Path>) -> ExitCode {
     for w in &config.warnings {
         warn!("{w}");
     }
-    let registry = outputs::builtin();
-    let planned = match plan(&config, &registry) {
-        Ok(p) => p,
-        Err(problems) => {
-            error!("Invalid configuration:\n{problems}");
-            return ExitCode::FAILURE;
-        }
-    };
     let global = Arc::new(config.global);
     let enricher = match Enricher::new(&global.enrich_settings()) {
         Ok(e) => Arc::new(e),

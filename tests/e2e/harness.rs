@@ -1,0 +1,184 @@
+//! Starting the real `falconer` binary with a config file and a clean environment.
+
+use std::io::Read;
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running falconer process; killed when dropped.
+pub struct Falconer {
+    child: Child,
+    pub port: u16,
+    _dir: TempDir,
+}
+
+/// A scratch directory removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!(
+            "falconer-e2e-{tag}-{}-{}",
+            std::process::id(),
+            Instant::now().elapsed().as_nanos() ^ rand_suffix()
+        ));
+        std::fs::create_dir_all(&dir).expect("create temp dir");
+        TempDir(dir)
+    }
+}
+
+fn rand_suffix() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default()
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub fn binary() -> &'static str {
+    env!("CARGO_BIN_EXE_falconer")
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+impl Falconer {
+    /// Starts falconer with `yaml` as its config file and `env` as its only environment
+    /// (plus `LISTENADDRESS`/`LISTENPORT`), and waits until `/ping` answers.
+    pub async fn start(yaml: &str, env: &[(&str, &str)]) -> Falconer {
+        let dir = TempDir::new("run");
+        let config = dir.0.join("config.yaml");
+        std::fs::write(&config, yaml).expect("write config");
+        let port = free_port();
+        let mut cmd = Command::new(binary());
+        cmd.arg("-c")
+            .arg(&config)
+            .env_clear()
+            .env("LISTENADDRESS", "127.0.0.1")
+            .env("LISTENPORT", port.to_string())
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = cmd.spawn().expect("spawn falconer");
+        let mut f = Falconer {
+            child,
+            port,
+            _dir: dir,
+        };
+        f.wait_ready().await;
+        f
+    }
+
+    async fn wait_ready(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("falconer exited early ({status}): {}", self.stderr());
+            }
+            if let Ok(r) = reqwest::get(self.url("/ping")).await {
+                if r.status() == 200 {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("falconer not ready in time");
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    pub async fn post(&self, path: &str, body: impl Into<reqwest::Body>) -> (u16, String) {
+        let r = reqwest::Client::new()
+            .post(self.url(path))
+            .body(body)
+            .send()
+            .await
+            .expect("request sent");
+        let status = r.status().as_u16();
+        (status, r.text().await.unwrap_or_default())
+    }
+
+    pub async fn metrics(&self) -> String {
+        reqwest::get(self.url("/metrics"))
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("metrics text")
+    }
+
+    /// Sends SIGTERM and waits for the exit; returns (success, stderr).
+    pub fn terminate(mut self) -> (bool, String) {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return (status.success(), self.stderr());
+            }
+            assert!(
+                Instant::now() < deadline,
+                "falconer did not exit after SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn stderr(&mut self) -> String {
+        let mut s = String::new();
+        if let Some(mut e) = self.child.stderr.take() {
+            if self.child.try_wait().ok().flatten().is_some() {
+                let _ = e.read_to_string(&mut s);
+            }
+        }
+        s
+    }
+}
+
+impl Drop for Falconer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs `falconer check -c FILE` with a clean environment: (exit success, stdout, stderr).
+pub fn check(yaml: &str) -> (bool, String, String) {
+    let dir = TempDir::new("check");
+    let config = dir.0.join("config.yaml");
+    std::fs::write(&config, yaml).expect("write config");
+    check_file(&config)
+}
+
+pub fn check_file(path: &std::path::Path) -> (bool, String, String) {
+    let out = Command::new(binary())
+        .args(["check", "-c"])
+        .arg(path)
+        .env_clear()
+        .output()
+        .expect("run check");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
