@@ -306,3 +306,35 @@ async fn the_example_config_passes_check() {
     assert!(ok, "{stdout}{stderr}");
     assert!(stdout.contains(": OK"), "{stdout}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_metrics_pass_promtool_check() {
+    let f = Falconer::start(
+        "customfields:\n  environment: prod\noutputs:\n  - name: d\n    type: null\n",
+        &[],
+    )
+    .await;
+    assert_eq!(f.post("/", CONFIGMAP_ALERT).await.0, 200);
+    assert_eq!(f.post("/", "nope").await.0, 400);
+    assert_eq!(f.post("/test", "").await.0, 200);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let metrics = f.metrics().await;
+    let mut promtool = std::process::Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("promtool is required (Debian package `prometheus`; scripts/test.sh installs it)");
+    use std::io::Write;
+    promtool.stdin.take().unwrap().write_all(metrics.as_bytes()).unwrap();
+    let out = promtool.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "promtool check metrics failed:\n{}{}\n--- metrics ---\n{metrics}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(metrics.contains("falcosecurity_falcosidekick_falco_events_total"));
+    assert!(metrics.contains("process_resident_memory_bytes"));
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs Falconer's whole test suite, after installing what the tests need:
+#   - promtool (Debian package `prometheus`), which checks the live /metrics output.
+# Extra arguments go to `cargo test` (e.g. `scripts/test.sh -p falconer-core`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+install_debian_packages() {
+  if [ "$(id -u)" != 0 ]; then
+    echo "missing $*: install them (sudo apt-get install $*) or run this script as root" >&2
+    exit 1
+  fi
+  # Install without starting the packaged services: the tests start what they need.
+  local policy=/usr/sbin/policy-rc.d created=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod +x "$policy" && created=1
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@"
+  if [ "$created" = 1 ]; then rm -f "$policy"; fi
+}
+
+if ! command -v promtool >/dev/null 2>&1; then
+  install_debian_packages prometheus
+fi
+
+cargo test --workspace --locked "$@"
