@@ -385,7 +385,7 @@ def run_once(env: Env, scenario: str, conns: int, rep: int) -> dict:
         elif scenario == "forward":
             sinks_arg = ",".join(f"http://{LOOPBACK}:{sp}/" for sp in sink_ports)
             argv = [str(env.refserver), "forward", "--port", str(port), "--sinks", sinks_arg,
-                    "--queue", "10000", "--inflight", "32"]
+                    "--queue", "100000", "--inflight", "32"]
             server = env.start(tag, argv, role="server")
             wait_ready(server, f"http://{LOOPBACK}:{port}/stats")
         else:

@@ -1,6 +1,5 @@
 //! Starting the real `falconer` binary with a config file and a clean environment.
 
-use std::io::Read;
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -10,6 +9,7 @@ use std::time::{Duration, Instant};
 pub struct Falconer {
     child: Child,
     pub port: u16,
+    log: PathBuf,
     _dir: TempDir,
 }
 
@@ -67,15 +67,19 @@ impl Falconer {
             .env("LISTENADDRESS", "127.0.0.1")
             .env("LISTENPORT", port.to_string())
             .env("RUST_LOG", "info")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(
+                std::fs::File::create(dir.0.join("stderr.log")).expect("log file"),
+            ));
         for (k, v) in env {
             cmd.env(k, v);
         }
         let child = cmd.spawn().expect("spawn falconer");
+        let log = dir.0.join("stderr.log");
         let mut f = Falconer {
             child,
             port,
+            log,
             _dir: dir,
         };
         f.wait_ready().await;
@@ -143,14 +147,10 @@ impl Falconer {
         }
     }
 
+    /// What falconer logged so far (stderr goes to a file: a pipe nobody reads could fill up
+    /// and block it).
     pub fn stderr(&mut self) -> String {
-        let mut s = String::new();
-        if let Some(mut e) = self.child.stderr.take() {
-            if self.child.try_wait().ok().flatten().is_some() {
-                let _ = e.read_to_string(&mut s);
-            }
-        }
-        s
+        std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 }
 

@@ -289,7 +289,7 @@ outputs:
         "  tlsserver.deploy:",
         "  webhook.address: scheme \"ftp\" is not http or https",
         "  outputs[0] (secops).method: \"DELETE\" is not POST or PUT",
-        "  outputs[0] (secops).queue.capacity: must be greater than 0",
+        "  outputs[0] (secops).queue.capacity: must be between 1 and 10000000",
         "  outputs[1] (nope).type: unknown output type \"carrier-pigeon\"",
     ] {
         assert!(
@@ -327,7 +327,12 @@ async fn live_metrics_pass_promtool_check() {
         .spawn()
         .expect("promtool is required (Debian package `prometheus`; scripts/test.sh installs it)");
     use std::io::Write;
-    promtool.stdin.take().unwrap().write_all(metrics.as_bytes()).unwrap();
+    promtool
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(metrics.as_bytes())
+        .unwrap();
     let out = promtool.wait_with_output().unwrap();
     assert!(
         out.status.success(),

@@ -11,6 +11,9 @@ use crate::falcosidekick::{is_block_root, GLOBAL_KEYS, NESTED_GLOBAL_KEYS, OUTPU
 use crate::lenient::{from_value, parse_pairs};
 use crate::schema::{CommonSettings, GlobalSettings, COMMON_KEYS};
 
+/// Largest `queue.capacity` accepted.
+pub const MAX_QUEUE_CAPACITY: usize = 10_000_000;
+
 /// What the loader must know about an output kind.
 #[derive(Clone, Copy, Debug)]
 pub struct KindSchema {
@@ -25,8 +28,9 @@ pub struct KindSchema {
 }
 
 /// One output instance, validated for its common settings; its kind-specific settings are
-/// checked by the kind (see `falconer-core`).
-#[derive(Debug, Clone)]
+/// checked by the kind (see `falconer-core`). `Debug` leaves the kind's settings out: they
+/// hold credentials.
+#[derive(Clone)]
 pub struct OutputEntry {
     /// Unique instance name (the kind name for a singleton block).
     pub name: String,
@@ -38,6 +42,17 @@ pub struct OutputEntry {
     pub common: CommonSettings,
     /// The kind's own keys, as given.
     pub settings: Value,
+}
+
+impl std::fmt::Debug for OutputEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutputEntry")
+            .field("name", &self.name)
+            .field("kind", &self.kind)
+            .field("path", &self.path)
+            .field("common", &self.common)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The loaded configuration.
@@ -72,10 +87,11 @@ impl Sources {
             })?),
             None => None,
         };
-        Ok(Sources {
-            yaml,
-            env: std::env::vars().collect(),
-        })
+        // vars() would panic on a variable that is not UTF-8; such variables are skipped.
+        let env = std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .collect();
+        Ok(Sources { yaml, env })
     }
 }
 
@@ -339,8 +355,11 @@ fn entry(
             CommonSettings::default()
         }
     };
-    if common.queue.capacity == 0 {
-        errors.push(join_path(&path, "queue.capacity"), "must be greater than 0");
+    if common.queue.capacity == 0 || common.queue.capacity > MAX_QUEUE_CAPACITY {
+        errors.push(
+            join_path(&path, "queue.capacity"),
+            format!("must be between 1 and {MAX_QUEUE_CAPACITY}"),
+        );
     }
     if common.timeout.0.is_zero() {
         errors.push(join_path(&path, "timeout"), "must be greater than 0");
@@ -361,6 +380,10 @@ fn apply_env(tree: &mut Map<String, Value>, env: &HashMap<String, String>, kinds
     // Sorted so that the result does not depend on the environment's order.
     let sorted: BTreeMap<&String, &String> = env.iter().collect();
     for (name, value) in sorted {
+        // viper ignores empty variables; Helm charts render many of them.
+        if value.is_empty() {
+            continue;
+        }
         let lower = name.to_ascii_lowercase();
         let segments: Vec<&str> = lower.split('_').collect();
         if segments.iter().any(|s| s.is_empty()) {
@@ -370,19 +393,54 @@ fn apply_env(tree: &mut Map<String, Value>, env: &HashMap<String, String>, kinds
             [key] if GLOBAL_KEYS.contains(key) && !NESTED_GLOBAL_KEYS.contains(key) => {
                 Some(segments.clone())
             }
-            [root, _] if NESTED_GLOBAL_KEYS.contains(root) => Some(segments.clone()),
-            _ => kinds.iter().find_map(|kind| {
-                let block: Vec<&str> = kind.block.split('.').collect();
-                let rest = segments.strip_prefix(block.as_slice())?;
-                let first = rest.first()?;
-                let known = kind.fields.contains(first) || COMMON_KEYS.contains(first);
-                (known && !matches!(*first, "name" | "type")).then_some(segments.clone())
-            }),
+            [root, field] if nested_global_fields(root).contains(field) => Some(segments.clone()),
+            _ => kinds
+                .iter()
+                .find_map(|kind| {
+                    let block: Vec<&str> = kind.block.split('.').collect();
+                    let rest = segments.strip_prefix(block.as_slice())?;
+                    let first = rest.first()?;
+                    let known = kind.fields.contains(first) || COMMON_KEYS.contains(first);
+                    (known && !matches!(*first, "name" | "type")).then_some(segments.clone())
+                })
+                .or_else(|| unimplemented_block_key(&segments, kinds)),
         };
         if let Some(path) = path {
             set_path(tree, &path, value);
         }
     }
+}
+
+/// The fields of a nested global block, for mapping `BLOCK_FIELD` variables.
+fn nested_global_fields(root: &str) -> &'static [&'static str] {
+    use crate::schema::{
+        IngestSettings, MutualTlsClient, PrometheusSettings, ShutdownSettings, TlsClient, TlsServer,
+    };
+    match root {
+        "mutualtlsclient" => crate::fields_of::<MutualTlsClient>(),
+        "tlsclient" => crate::fields_of::<TlsClient>(),
+        "tlsserver" => crate::fields_of::<TlsServer>(),
+        "prometheus" => crate::fields_of::<PrometheusSettings>(),
+        "ingest" => crate::fields_of::<IngestSettings>(),
+        "shutdown" => crate::fields_of::<ShutdownSettings>(),
+        _ => &[],
+    }
+}
+
+/// The enabling key of a falcosidekick output Falconer does not implement
+/// (`SLACK_WEBHOOKURL`), so that the "not implemented" warning fires for env-only setups too.
+fn unimplemented_block_key<'a>(segments: &[&'a str], kinds: &[KindSchema]) -> Option<Vec<&'a str>> {
+    OUTPUT_BLOCKS.iter().find_map(|(path, enabled_by)| {
+        if kinds.iter().any(|k| k.block == *path) {
+            return None;
+        }
+        let block: Vec<&str> = path.split('.').collect();
+        let rest = segments.strip_prefix(block.as_slice())?;
+        match rest {
+            [key] if enabled_by.contains(key) => Some(segments.to_vec()),
+            _ => None,
+        }
+    })
 }
 
 fn set_path(tree: &mut Map<String, Value>, path: &[&str], value: &str) {

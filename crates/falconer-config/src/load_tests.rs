@@ -233,7 +233,7 @@ outputs:
         "outputs[1] (a): duplicate output name \"a\"",
         "outputs[2].name: missing",
         "outputs[2].type: unknown output type \"carrier-pigeon\"",
-        "outputs[3] (q).queue.capacity: must be greater than 0",
+        "outputs[3] (q).queue.capacity: must be between 1 and 10000000",
     ];
     for e in expected {
         assert!(
@@ -262,4 +262,39 @@ fn tls_ingest_is_refused_rather_than_downgraded() {
 fn invalid_yaml_is_one_clear_error() {
     let err = messages(load(&sources("listenport: [", &[]), KINDS).unwrap_err());
     assert!(err[0].starts_with("invalid YAML"), "{err:?}");
+}
+
+#[test]
+fn empty_and_unrelated_env_vars_are_ignored() {
+    let env = [
+        ("WEBHOOK_ADDRESS", ""),
+        ("LISTENPORT", ""),
+        // Kubernetes service links for a Service named `prometheus` or `ingest`.
+        ("PROMETHEUS_PORT", "tcp://10.0.0.1:9090"),
+        ("INGEST_SERVICE_HOST", "10.0.0.2"),
+    ];
+    let config = load(&sources(FALCOSIDEKICK_YAML, &env), KINDS).expect("valid config");
+    assert_eq!(config.global.listenport, 2801);
+    assert_eq!(
+        config.outputs[0].settings["address"],
+        "http://localhost:9090/"
+    );
+}
+
+#[test]
+fn env_only_unimplemented_outputs_warn() {
+    let config = load(
+        &Sources {
+            yaml: None,
+            env: [(
+                "SLACK_WEBHOOKURL".to_owned(),
+                "https://hooks.slack.com/x".to_owned(),
+            )]
+            .into(),
+        },
+        KINDS,
+    )
+    .unwrap();
+    assert_eq!(config.warnings.len(), 1, "{:?}", config.warnings);
+    assert!(config.warnings[0].starts_with("slack:"));
 }

@@ -38,7 +38,8 @@ pub struct DispatchOutcome {
     pub queued: usize,
     /// Outputs whose queue was full.
     pub dropped: usize,
-    /// The first full output whose policy is `reject` (the ingest answers 503).
+    /// The first output that refused it: full with policy `reject`, or shut down. The ingest
+    /// answers 503 so the sender knows.
     pub rejected_by: Option<String>,
 }
 
@@ -176,19 +177,23 @@ impl Dispatcher {
                 alert: alert.clone(),
                 enqueued: now,
             };
+            // Raised before sending so the worker's decrement can never make it negative.
+            route.metrics.queue_depth.inc();
             match route.tx.try_send(envelope) {
-                Ok(()) => {
-                    route.metrics.queue_depth.inc();
-                    outcome.queued += 1;
-                }
+                Ok(()) => outcome.queued += 1,
                 Err(e) => {
+                    route.metrics.queue_depth.dec();
                     let reason = match e {
                         mpsc::error::TrySendError::Full(_) => DropReason::QueueFull,
                         mpsc::error::TrySendError::Closed(_) => DropReason::Shutdown,
                     };
                     route.metrics.dropped(1, reason);
                     outcome.dropped += 1;
-                    if route.overflow == OverflowPolicy::Reject && outcome.rejected_by.is_none() {
+                    // A shut-down output refuses like `reject`: the sender must not think the
+                    // alert was taken.
+                    let refuse =
+                        route.overflow == OverflowPolicy::Reject || reason == DropReason::Shutdown;
+                    if refuse && outcome.rejected_by.is_none() {
                         outcome.rejected_by = Some(route.name.clone());
                     }
                     if let Some(suppressed) = route.drop_log.check() {
@@ -198,7 +203,7 @@ impl Dispatcher {
                             uuid = %alert.uuid,
                             rule = %alert.rule,
                             suppressed,
-                            "Output queue full; alert not queued for this output."
+                            "Alert not queued for this output."
                         );
                     }
                 }

@@ -320,8 +320,14 @@ async fn shutdown_drains_then_reports_what_is_left() {
     let t = metric_text(&m);
     assert!(
         t.contains(
-            r#"falconer_output_dropped_total{kind="scripted",output="hang",reason="shutdown"} 11"#
+            r#"falconer_output_dropped_total{kind="scripted",output="hang",reason="shutdown"} 10"#
         ),
-        "{t}"
+        "9 queued + 1 after shutdown: {t}"
+    );
+    assert!(
+        t.contains(
+            r#"falconer_output_dropped_total{kind="scripted",output="hang",reason="aborted"} 1"#
+        ),
+        "the attempt in flight: {t}"
     );
 }

@@ -18,6 +18,7 @@ use tracing::{debug, error, Instrument};
 
 use crate::error::SendError;
 use crate::output::Output;
+use crate::throttle::LogThrottle;
 
 /// An alert waiting in an output's queue.
 #[derive(Debug)]
@@ -54,6 +55,7 @@ pub(crate) async fn run(
         metrics.up.set(1);
         let permits = Arc::new(Semaphore::new(settings.concurrency));
         let mut attempts = JoinSet::new();
+        let failure_log = Arc::new(LogThrottle::new(1000));
         let mut closed = false;
         loop {
             let Ok(permit) = permits.clone().acquire_owned().await else {
@@ -73,8 +75,17 @@ pub(crate) async fn run(
                 break;
             }
             metrics.queue_depth.sub(received as i64);
-            metrics.in_flight.add(received as i64);
-            let attempt = deliver(output.clone(), batch, settings.timeout, metrics.clone());
+            // Armed before the task exists, so a batch whose task is aborted before it first
+            // runs is still counted.
+            let guard = InFlight::new(received, &metrics);
+            let attempt = deliver(
+                output.clone(),
+                batch,
+                settings.timeout,
+                metrics.clone(),
+                guard,
+                failure_log.clone(),
+            );
             attempts.spawn(
                 async move {
                     attempt.await;
@@ -100,17 +111,28 @@ struct InFlight {
     settled: bool,
 }
 
+impl InFlight {
+    fn new(count: usize, metrics: &OutputMetrics) -> Self {
+        metrics.in_flight.add(count as i64);
+        InFlight {
+            count,
+            metrics: metrics.clone(),
+            settled: false,
+        }
+    }
+}
+
 impl Drop for InFlight {
     fn drop(&mut self) {
         self.metrics.in_flight.sub(self.count as i64);
         if !self.settled {
+            // The output panicked, or the shutdown deadline cut the attempt off.
             error!(
                 alerts = self.count,
                 "Delivery attempt aborted; alerts lost."
             );
             self.metrics.attempt_failed(self.count as u64, "aborted");
-            self.metrics
-                .dropped(self.count as u64, DropReason::Shutdown);
+            self.metrics.dropped(self.count as u64, DropReason::Aborted);
         }
     }
 }
@@ -121,12 +143,9 @@ async fn deliver(
     batch: Vec<Envelope>,
     timeout: Duration,
     metrics: OutputMetrics,
+    mut guard: InFlight,
+    failure_log: Arc<LogThrottle>,
 ) {
-    let mut guard = InFlight {
-        count: batch.len(),
-        metrics: metrics.clone(),
-        settled: false,
-    };
     let alerts: Vec<Arc<Alert>> = batch.iter().map(|e| e.alert.clone()).collect();
     let result = match tokio::time::timeout(timeout, output.send(&alerts)).await {
         Ok(result) => result,
@@ -143,8 +162,17 @@ async fn deliver(
         Err(e) => {
             metrics.attempt_failed(count, e.label());
             metrics.dropped(count, DropReason::DeliveryFailed);
-            let uuids: Vec<&str> = alerts.iter().map(|a| a.uuid.as_str()).collect();
-            error!(error = %e, class = e.label(), alerts = count, ?uuids, "Delivery failed; alerts dropped.");
+            if let Some(suppressed) = failure_log.check() {
+                let uuids: Vec<&str> = alerts.iter().map(|a| a.uuid.as_str()).collect();
+                error!(
+                    error = %e,
+                    class = e.label(),
+                    alerts = count,
+                    ?uuids,
+                    suppressed,
+                    "Delivery failed; alerts dropped."
+                );
+            }
         }
     }
     guard.settled = true;

@@ -200,6 +200,11 @@ impl Alert {
         self.json = OnceLock::new();
     }
 
+    /// Caches `json`, which must be [`Alert::render_json`] of the alert as it is now.
+    pub(crate) fn set_json(&mut self, json: Vec<u8>) {
+        self.json = OnceLock::from(Bytes::from(json));
+    }
+
     /// A string output field, if present and a string.
     pub fn field_str(&self, key: &str) -> Option<&str> {
         self.output_fields.get(key).and_then(Value::as_str)

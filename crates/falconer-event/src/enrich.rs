@@ -140,9 +140,7 @@ impl Enricher {
                 join_pairs(templated_text.iter().map(|(k, v)| (k.as_str(), v.as_str())));
             apply_output_format(alert, format, &self.custom_fields_text, &templated);
         }
-        alert.invalidate_json();
         truncate_long_fields(alert);
-        alert.invalidate_json();
         errors
     }
 }
@@ -213,8 +211,13 @@ fn apply_output_format(alert: &mut Alert, format: &str, custom: &str, templated:
 
 /// The 4096/512 rule: when the serialized alert is over 4096 bytes, every string output field
 /// over 512 bytes is cut to 507 bytes + `[...]`, and the same cut is made inside `output`.
+///
+/// The JSON rendered to measure the alert is kept as its cached payload, so an alert is
+/// serialized once in its life unless it had to be truncated.
 fn truncate_long_fields(alert: &mut Alert) {
-    if alert.render_json().len() <= TRUNCATE_ABOVE_BYTES {
+    let json = alert.render_json();
+    if json.len() <= TRUNCATE_ABOVE_BYTES {
+        alert.set_json(json);
         return;
     }
     let mut replacements = Vec::new();
@@ -235,6 +238,7 @@ fn truncate_long_fields(alert: &mut Alert) {
             alert.output = alert.output.replace(&long, &short);
         }
     }
+    alert.invalidate_json();
 }
 
 #[cfg(test)]

@@ -80,23 +80,12 @@ impl Priority {
     /// Parses a `minimumpriority` value the way falcosidekick does: a value that names no
     /// priority (including `""`, `none` and `info`) means "no minimum" and yields `None`.
     pub fn parse_minimum(value: &str) -> Option<Priority> {
-        let lower = value.to_ascii_lowercase();
-        // falcosidekick matches with an unanchored regex, so "xwarningx" selects Warning.
-        // The longest names are tried first so that "informational" is not read as something else.
-        const NAMES: [(&str, Priority); 8] = [
-            ("informational", Priority::Informational),
-            ("emergency", Priority::Emergency),
-            ("critical", Priority::Critical),
-            ("warning", Priority::Warning),
-            ("notice", Priority::Notice),
-            ("alert", Priority::Alert),
-            ("error", Priority::Error),
-            ("debug", Priority::Debug),
-        ];
-        NAMES
-            .iter()
-            .find(|(name, _)| lower.contains(name))
-            .map(|(_, p)| *p)
+        // falcosidekick converts the lowercased value with an exact lookup of the 8 names;
+        // anything else (`info` included) is its "Default", which lets everything through.
+        match value.to_ascii_lowercase().as_str() {
+            "info" => None,
+            other => other.parse().ok(),
+        }
     }
 }
 
@@ -173,6 +162,8 @@ mod tests {
 
     #[test]
     fn minimum_priority_follows_falcosidekick() {
+        assert_eq!(Priority::parse_minimum("xwarningx"), None);
+        assert_eq!(Priority::parse_minimum("warning "), None);
         assert_eq!(Priority::parse_minimum(""), None);
         assert_eq!(Priority::parse_minimum("none"), None);
         assert_eq!(Priority::parse_minimum("info"), None);

@@ -19,11 +19,9 @@ pub fn parse_time(value: &str) -> Result<AlertTime, chrono::ParseError> {
 
 /// True for Go's zero `time.Time` (`0001-01-01T00:00:00Z`), which falcosidekick rejects.
 pub fn is_zero_time(time: &AlertTime) -> bool {
-    time.year() == 1
-        && time.ordinal() == 1
-        && time.num_seconds_from_midnight() == 0
-        && time.nanosecond() == 0
-        && time.offset().local_minus_utc() == 0
+    // Go's zero time is the instant 0001-01-01T00:00:00Z, whatever the offset it is written in.
+    const GO_ZERO_UNIX_SECONDS: i64 = -62_135_596_800;
+    time.timestamp() == GO_ZERO_UNIX_SECONDS && time.timestamp_subsec_nanos() == 0
 }
 
 /// Formats like Go's `time.RFC3339Nano` (what falcosidekick's JSON carries): the fraction has
@@ -98,6 +96,9 @@ mod tests {
             &parse_time("0001-01-01T00:00:00.1Z").unwrap()
         ));
         assert!(!is_zero_time(&parse_time("2024-01-01T00:00:00Z").unwrap()));
+        assert!(is_zero_time(
+            &parse_time("0001-01-01T01:00:00+01:00").unwrap()
+        ));
     }
 
     #[test]

@@ -21,18 +21,25 @@ pub async fn classify_response(response: reqwest::Response) -> Result<(), SendEr
         .get(RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| parse_retry_after(v, SystemTime::now()));
-    let body = match response.bytes().await {
-        Ok(bytes) => {
-            let cut = bytes.len().min(MAX_ERROR_BODY_BYTES);
-            String::from_utf8_lossy(&bytes[..cut]).trim().to_owned()
-        }
-        Err(e) => format!("(body unreadable: {e})"),
-    };
+    let body = read_prefix(response, MAX_ERROR_BODY_BYTES).await;
     Err(SendError::Status {
         status,
         body,
         retry_after,
     })
+}
+
+/// Reads at most `limit` bytes of the body (a misbehaving endpoint cannot make us buffer more).
+async fn read_prefix(mut response: reqwest::Response, limit: usize) -> String {
+    let mut buf = Vec::new();
+    while buf.len() < limit {
+        match response.chunk().await {
+            Ok(Some(chunk)) => buf.extend_from_slice(&chunk[..chunk.len().min(limit - buf.len())]),
+            Ok(None) => break,
+            Err(e) => return format!("(body unreadable: {})", e.without_url()),
+        }
+    }
+    String::from_utf8_lossy(&buf).trim().to_owned()
 }
 
 /// `Retry-After` as delay-seconds or an HTTP-date (relative to `now`).

@@ -72,13 +72,24 @@ pub enum ClientError {
     Build(#[source] reqwest::Error),
 }
 
-/// One destination: a client, a method, a URL and the headers sent with every request.
-#[derive(Clone, Debug)]
+/// One destination: a client (carrying the headers sent with every request), a method and a
+/// URL. `Debug` shows scheme, host and port only: paths and queries often carry tokens.
+#[derive(Clone)]
 pub struct HttpTarget {
     client: reqwest::Client,
     method: Method,
     url: reqwest::Url,
-    headers: HeaderMap,
+}
+
+impl std::fmt::Debug for HttpTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpTarget")
+            .field("method", &self.method)
+            .field("scheme", &self.url.scheme())
+            .field("host", &self.url.host_str())
+            .field("port", &self.url.port_or_known_default())
+            .finish_non_exhaustive()
+    }
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, ClientError> {
@@ -125,7 +136,16 @@ impl HttpClientSettings {
 
     /// Builds the pooled client of one output instance.
     pub fn build_client(&self, global: &GlobalSettings) -> Result<reqwest::Client, ClientError> {
+        self.client_with_headers(global, HeaderMap::new())
+    }
+
+    fn client_with_headers(
+        &self,
+        global: &GlobalSettings,
+        headers: HeaderMap,
+    ) -> Result<reqwest::Client, ClientError> {
         let mut builder = reqwest::Client::builder()
+            .default_headers(headers)
             .user_agent(USER_AGENT)
             .tcp_nodelay(true)
             .pool_max_idle_per_host(1024);
@@ -173,10 +193,9 @@ impl HttpClientSettings {
         headers.insert(CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE_JSON));
         headers.extend(header_map(&self.customheaders)?);
         Ok(HttpTarget {
-            client: self.build_client(global)?,
+            client: self.client_with_headers(global, headers)?,
             method,
             url,
-            headers,
         })
     }
 }
@@ -192,7 +211,6 @@ impl HttpTarget {
         let response = self
             .client
             .request(self.method.clone(), self.url.clone())
-            .headers(self.headers.clone())
             .body(body.into())
             .send()
             .await
@@ -201,8 +219,10 @@ impl HttpTarget {
     }
 }
 
-/// Maps a reqwest transport error to the core's classes.
+/// Maps a reqwest transport error to the core's classes, without the URL (it may hold a
+/// token, and errors are logged).
 fn transport_error(e: reqwest::Error) -> SendError {
+    let e = e.without_url();
     if e.is_connect() {
         SendError::Connect(Box::new(e))
     } else if e.is_timeout() {

@@ -121,21 +121,27 @@ fn enrich(state: &IngestState, alert: &mut Alert) {
     }
 }
 
-/// Counts and dispatches a valid, enriched alert.
+/// Dispatches a valid, enriched alert and counts the request once, by its outcome.
 fn accept(state: &IngestState, alert: Alert) -> Response {
-    state.metrics.alert_accepted(&alert);
     if state.debug {
         info!(alert = %String::from_utf8_lossy(alert.to_json()), "Alert received.");
     }
-    let outcome = state.dispatcher.dispatch(Arc::new(alert));
+    let alert = Arc::new(alert);
+    let outcome = state.dispatcher.dispatch(alert.clone());
     match outcome.rejected_by {
+        None => {
+            state.metrics.alert_accepted(&alert);
+            ok_empty()
+        }
         Some(output) => {
-            warn!(output = %output, "Answering 503: an output with overflow: reject has a full queue.");
+            state.metrics.request_rejected(RejectReason::QueueFull);
+            if let Some(suppressed) = state.refusal_log.check() {
+                warn!(output = %output, suppressed, "Answering 503: an output refused the alert (queue full with overflow: reject, or shutting down).");
+            }
             text_error(
                 StatusCode::SERVICE_UNAVAILABLE,
                 &format!("Output queue full: {output}"),
             )
         }
-        None => ok_empty(),
     }
 }

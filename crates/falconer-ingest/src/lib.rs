@@ -41,6 +41,8 @@ pub struct IngestState {
     pub limits: IngestLimits,
     /// Log every accepted alert (falcosidekick's `debug: true`).
     pub debug: bool,
+    /// Keeps 503 warnings to one a second under overload.
+    pub refusal_log: falconer_core::LogThrottle,
 }
 
 /// The routes: `POST /` (and any other path, as falcosidekick does), `/ping`, `/healthz`,

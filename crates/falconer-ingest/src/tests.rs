@@ -62,6 +62,7 @@ fn harness(enrich: EnrichSettings, max_body: usize, overflow: OverflowPolicy) ->
             body_timeout: Duration::from_secs(5),
         },
         debug: false,
+        refusal_log: falconer_core::LogThrottle::new(1000),
     });
     Harness {
         app: router(state),

@@ -20,15 +20,15 @@ pub(crate) struct FalcoEvents {
     extra: Vec<String>,
 }
 
-/// falcosidekick's rule: `.` becomes `_`, and the result must match
-/// `^[a-zA-Z_:][a-zA-Z0-9_:]*$`.
+/// falcosidekick's rule (`.` becomes `_`), with Prometheus' label-name grammar
+/// `^[a-zA-Z_][a-zA-Z0-9_]*$` (`:` is allowed in metric names only).
 pub fn sanitize_label_name(field: &str) -> Option<String> {
     let name = field.replace('.', "_");
     let mut chars = name.chars();
     let first_ok = chars
         .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == ':');
-    let rest_ok = chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':');
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+    let rest_ok = chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
     (first_ok && rest_ok && !name.starts_with("__")).then_some(name)
 }
 
@@ -68,11 +68,12 @@ impl FalcoEvents {
         } else {
             &alert.hostname
         };
-        let level = alert.priority.level().to_string();
+        const LEVELS: [&str; 9] = ["0", "1", "2", "3", "4", "5", "6", "7", "8"];
+        let level = LEVELS[usize::from(alert.priority.level()).min(8)];
         let mut values: Vec<&str> = vec![
             hostname,
             &alert.rule,
-            &level,
+            level,
             alert.priority.as_lower_str(),
             &alert.source,
             alert.field_str("k8s.ns.name").unwrap_or(""),

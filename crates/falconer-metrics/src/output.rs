@@ -15,8 +15,10 @@ pub enum DropReason {
     QueueFull,
     /// The delivery attempt failed and the alert was not retried.
     DeliveryFailed,
-    /// Still queued or in flight when the shutdown grace period ended.
+    /// Still queued or in flight when the shutdown grace period ended, or arrived after it.
     Shutdown,
+    /// The attempt was aborted (the output panicked, or shutdown cut it off).
+    Aborted,
 }
 
 impl DropReason {
@@ -26,6 +28,7 @@ impl DropReason {
             DropReason::QueueFull => "queue_full",
             DropReason::DeliveryFailed => "delivery_failed",
             DropReason::Shutdown => "shutdown",
+            DropReason::Aborted => "aborted",
         }
     }
 }

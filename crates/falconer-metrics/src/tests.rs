@@ -90,4 +90,5 @@ fn label_names_follow_falcosidekick_rules() {
     );
     assert_eq!(sanitize_label_name("proc.aname[2]"), None);
     assert_eq!(sanitize_label_name("1abc"), None);
+    assert_eq!(sanitize_label_name("a:b"), None);
 }

@@ -15,10 +15,15 @@ use tracing::{error, info, warn};
 /// Serves until SIGTERM/SIGINT, then drains. Exit 1 when the config is invalid or an output
 /// cannot be built.
 pub fn run(file: Option<&Path>) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    // With one CPU available (a container limit, or pinning), a current-thread runtime
+    // does the same work without the multi-thread scheduler's hand-offs.
+    let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let mut builder = if cpus == 1 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("cannot start the async runtime: {e}");
@@ -119,6 +124,7 @@ async fn async_run(file: Option<&Path>) -> ExitCode {
             body_timeout: global.ingest.bodytimeout.0,
         },
         debug: global.debug,
+        refusal_log: falconer_core::LogThrottle::new(1000),
     });
     let stop = CancellationToken::new();
     tokio::spawn(stop_on_signal(stop.clone()));
@@ -127,13 +133,17 @@ async fn async_run(file: Option<&Path>) -> ExitCode {
         router(state),
         ServeSettings {
             header_timeout: global.ingest.headertimeout.0,
-            drain_timeout: global.ingest.bodytimeout.0,
+            drain_timeout: ingest_drain(global.shutdown.graceperiod.0),
         },
         stop,
     )
     .await;
 
-    let grace = global.shutdown.graceperiod.0;
+    let grace = global
+        .shutdown
+        .graceperiod
+        .0
+        .saturating_sub(ingest_drain(global.shutdown.graceperiod.0));
     info!(grace = ?grace, "Ingest stopped; draining output queues.");
     let report = dispatcher.shutdown(grace).await;
     if report.undelivered.is_empty() {
@@ -144,6 +154,13 @@ async fn async_run(file: Option<&Path>) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+/// Of the shutdown grace period, the part requests in progress get to finish (a fifth, at
+/// most 5 s); the output queues get the rest. Together they stay within `graceperiod`, so the
+/// default fits Kubernetes' 30 s `terminationGracePeriodSeconds`.
+fn ingest_drain(grace: std::time::Duration) -> std::time::Duration {
+    (grace / 5).min(std::time::Duration::from_secs(5))
 }
 
 async fn stop_on_signal(stop: CancellationToken) {

@@ -8,10 +8,14 @@ use falconer_core::{
 };
 use serde::Deserialize;
 
-/// Configuration of a null instance (no keys).
+/// Configuration of a null instance.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct NullConfig {}
+pub struct NullConfig {
+    /// Enables the singleton `null:` block.
+    #[serde(default)]
+    pub enabled: bool,
+}
 
 /// The registry entry.
 pub const KIND: falconer_core::OutputKind = falconer_core::OutputKind::of::<NullConfig>();

@@ -9,8 +9,8 @@ use serde::Deserialize;
 
 use crate::output::Webhook;
 
-/// Configuration of one webhook instance.
-#[derive(Debug, Deserialize)]
+/// Configuration of one webhook instance. `Debug` shows header names, not values.
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookConfig {
     /// URL the alerts are sent to (`http://` or `https://`).
@@ -27,6 +27,15 @@ pub struct WebhookConfig {
     /// Present the client certificate from `mutualtlsfilespath` / `mutualtlsclient`.
     #[serde(default)]
     pub mutualtls: bool,
+}
+
+impl std::fmt::Debug for WebhookConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookConfig")
+            .field("method", &self.method)
+            .field("http", &self.http())
+            .finish_non_exhaustive()
+    }
 }
 
 fn default_method() -> String {
