@@ -40,6 +40,15 @@ impl GlobalSettings {
         }
     }
 
+    /// The address to bind: `listenaddress`, or all IPv4 interfaces when it is empty.
+    pub fn listen_ip(&self) -> &str {
+        if self.listenaddress.is_empty() {
+            "0.0.0.0"
+        } else {
+            &self.listenaddress
+        }
+    }
+
     /// `prometheus.extralabels` as a list.
     pub fn prometheus_extra_labels(&self) -> Vec<String> {
         self.prometheus

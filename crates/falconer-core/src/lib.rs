@@ -21,8 +21,8 @@ pub use output::Output;
 pub use plan::{plan, PlannedOutput};
 pub use throttle::LogThrottle;
 
-/// Re-exported so output crates need not depend on the config crate for these.
-pub use falconer_config::{join_path, GlobalSettings, Secret};
+/// Re-exported so output crates need not depend on the config crate for it.
+pub use falconer_config::GlobalSettings;
 /// Re-exported for output crates' `send` signatures.
 pub use falconer_event::Alert;
 

@@ -107,18 +107,15 @@ fn or_default(explicit: &str, dir: &str, file: &str) -> PathBuf {
     }
 }
 
-/// Custom headers as a header map; values are marked sensitive so they never print.
-pub(crate) fn header_map(custom: &BTreeMap<String, String>) -> Result<HeaderMap, ClientError> {
-    let mut headers = HeaderMap::new();
-    for (name, value) in custom {
-        let n = HeaderName::from_bytes(name.as_bytes())
-            .map_err(|_| ClientError::Header { name: name.clone() })?;
-        let mut v =
-            HeaderValue::from_str(value).map_err(|_| ClientError::Header { name: name.clone() })?;
-        v.set_sensitive(true);
-        headers.insert(n, v);
-    }
-    Ok(headers)
+/// One custom header; the value is marked sensitive so it never prints.
+fn parse_header(name: &str, value: &str) -> Result<(HeaderName, HeaderValue), ClientError> {
+    let invalid = || ClientError::Header {
+        name: name.to_owned(),
+    };
+    let n = HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid())?;
+    let mut v = HeaderValue::from_str(value).map_err(|_| invalid())?;
+    v.set_sensitive(true);
+    Ok((n, v))
 }
 
 impl HttpClientSettings {
@@ -126,20 +123,13 @@ impl HttpClientSettings {
     pub fn invalid_headers(&self) -> Vec<String> {
         self.customheaders
             .iter()
-            .filter(|(name, value)| {
-                HeaderName::from_bytes(name.as_bytes()).is_err()
-                    || HeaderValue::from_str(value).is_err()
-            })
+            .filter(|(name, value)| parse_header(name, value).is_err())
             .map(|(name, _)| name.clone())
             .collect()
     }
 
-    /// Builds the pooled client of one output instance.
-    pub fn build_client(&self, global: &GlobalSettings) -> Result<reqwest::Client, ClientError> {
-        self.client_with_headers(global, HeaderMap::new())
-    }
-
-    fn client_with_headers(
+    /// Builds the pooled client of one output instance, sending `headers` with every request.
+    fn build_client(
         &self,
         global: &GlobalSettings,
         headers: HeaderMap,
@@ -191,9 +181,12 @@ impl HttpClientSettings {
     ) -> Result<HttpTarget, ClientError> {
         let mut headers = HeaderMap::new();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE_JSON));
-        headers.extend(header_map(&self.customheaders)?);
+        for (name, value) in &self.customheaders {
+            let (n, v) = parse_header(name, value)?;
+            headers.insert(n, v);
+        }
         Ok(HttpTarget {
-            client: self.client_with_headers(global, headers)?,
+            client: self.build_client(global, headers)?,
             method,
             url,
         })

@@ -6,6 +6,7 @@
 mod check;
 mod outputs;
 mod run;
+mod startup;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -50,7 +50,7 @@ fn init_logging(debug: bool) {
 }
 
 async fn async_run(file: Option<&Path>) -> ExitCode {
-    let (config, planned) = match crate::check::load_and_plan(file) {
+    let (config, planned) = match crate::startup::load_and_plan(file) {
         Ok(loaded) => loaded,
         Err(problems) => {
             eprintln!("Invalid configuration:\n{problems}");
@@ -94,11 +94,7 @@ async fn async_run(file: Option<&Path>) -> ExitCode {
     };
     info!(outputs = ?dispatcher.outputs().collect::<Vec<_>>(), "Enabled Outputs.");
 
-    let ip = if global.listenaddress.is_empty() {
-        "0.0.0.0"
-    } else {
-        &global.listenaddress
-    };
+    let ip = global.listen_ip();
     let addr: SocketAddr = match format!("{ip}:{}", global.listenport).parse() {
         Ok(a) => a,
         Err(e) => {
