@@ -19,6 +19,8 @@ pub const GLOBAL_KEYS: &[&str] = &[
     "prometheus",
     "ingest",
     "shutdown",
+    "datadir",
+    "deadletter",
 ];
 
 /// Global keys whose env variable has one more level (`MUTUALTLSCLIENT_CERTFILE`).
@@ -29,6 +31,8 @@ pub const NESTED_GLOBAL_KEYS: &[&str] = &[
     "prometheus",
     "ingest",
     "shutdown",
+    "datadir",
+    "deadletter",
 ];
 
 /// Every falcosidekick output block (`aws.sqs` style paths) and the keys that must all be

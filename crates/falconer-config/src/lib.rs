@@ -4,6 +4,7 @@
 //! many times. Loading is pure (text and an env map in, config or every error out), so
 //! `falconer check` validates offline.
 
+mod delivery;
 mod duration;
 mod error;
 pub mod falcosidekick;
@@ -12,6 +13,10 @@ mod load;
 mod schema;
 mod secret;
 
+pub use delivery::{
+    BatchSettings, BreakerSettings, DeadLetterSettings, RetrySettings, SpoolSettings,
+    DEFAULT_SPOOL_BYTES,
+};
 pub use duration::{parse_go_duration, GoDuration};
 pub use error::{join_path, ConfigError, ConfigErrors};
 pub use lenient::{from_value, parse_go_bool, parse_pairs, Lenient, LenientError};
@@ -19,6 +24,7 @@ pub use load::{load, load_partial, Config, KindSchema, OutputEntry, Sources};
 pub use schema::{
     CommonSettings, GlobalSettings, IngestSettings, MutualTlsClient, OverflowPolicy,
     PrometheusSettings, QueueSettings, ShutdownSettings, TlsClient, TlsServer, COMMON_KEYS,
+    DEFAULT_DATADIR,
 };
 pub use secret::Secret;
 pub use serde_aux::serde_introspection::serde_introspect;

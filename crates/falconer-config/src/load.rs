@@ -167,6 +167,16 @@ pub fn load_partial(sources: &Sources, kinds: &[KindSchema]) -> (Config, ConfigE
         );
     }
 
+    if global.deadletter.enabled && global.deadletter.maxbytes < MIN_STORE_BYTES {
+        errors.push(
+            "deadletter.maxbytes",
+            format!("must be at least {MIN_STORE_BYTES}"),
+        );
+    }
+    if global.deadletter.enabled && global.deadletter.maxfiles == 0 {
+        errors.push("deadletter.maxfiles", "must be at least 1");
+    }
+
     let mut outputs = Vec::new();
     for kind in kinds {
         if let Some(block) = lookup(&block_roots, kind.block) {
@@ -211,6 +221,23 @@ pub fn load_partial(sources: &Sources, kinds: &[KindSchema]) -> (Config, ConfigE
                 format!("duplicate output name {:?}", o.name),
             );
         }
+    }
+    let dead_letter_output = &global.deadletter.output;
+    if global.deadletter.enabled
+        && !dead_letter_output.is_empty()
+        && !seen.contains(dead_letter_output)
+    {
+        errors.push(
+            "deadletter.output",
+            format!("no output instance is named {dead_letter_output:?}"),
+        );
+    }
+    let needs_datadir = global.deadletter.enabled || outputs.iter().any(|o| o.common.spool.enabled);
+    if needs_datadir && global.datadir.trim().is_empty() {
+        errors.push(
+            "datadir",
+            "must name a folder (the dead-letter store and spools live there)",
+        );
     }
     (
         Config {
@@ -364,6 +391,9 @@ fn entry(
     if common.timeout.0.is_zero() {
         errors.push(join_path(&path, "timeout"), "must be greater than 0");
     }
+    for (key, message) in delivery_problems(&common) {
+        errors.push(join_path(&path, key), message);
+    }
     OutputEntry {
         name: name.to_owned(),
         kind: kind.to_owned(),
@@ -371,6 +401,56 @@ fn entry(
         common,
         settings: Value::Object(settings),
     }
+}
+
+/// Largest `batch.maxevents` accepted.
+pub const MAX_BATCH_EVENTS: usize = 100_000;
+
+/// Smallest `spool.maxbytes` and `deadletter.maxbytes` accepted.
+pub const MIN_STORE_BYTES: u64 = 64 * 1024;
+
+/// Problems with an instance's retry, breaker, batch and spool settings (paths relative to
+/// the instance).
+fn delivery_problems(common: &CommonSettings) -> Vec<(&'static str, String)> {
+    let mut problems = Vec::new();
+    let retry = &common.retry;
+    if retry.initialbackoff.is_some_and(|d| d.0.is_zero()) {
+        problems.push(("retry.initialbackoff", "must be greater than 0".to_owned()));
+    }
+    if let (Some(initial), Some(max)) = (retry.initialbackoff, retry.maxbackoff) {
+        if max < initial {
+            problems.push((
+                "retry.maxbackoff",
+                format!("must not be shorter than retry.initialbackoff ({initial})"),
+            ));
+        }
+    }
+    if retry.maxage.is_some_and(|d| d.0.is_zero()) {
+        problems.push(("retry.maxage", "must be greater than 0".to_owned()));
+    }
+    if common.breaker.failures > 0 && common.breaker.cooldown.0.is_zero() {
+        problems.push(("breaker.cooldown", "must be greater than 0".to_owned()));
+    }
+    if common
+        .batch
+        .maxevents
+        .is_some_and(|n| n == 0 || n > MAX_BATCH_EVENTS)
+    {
+        problems.push((
+            "batch.maxevents",
+            format!("must be between 1 and {MAX_BATCH_EVENTS}"),
+        ));
+    }
+    if common.batch.maxbytes == Some(0) {
+        problems.push(("batch.maxbytes", "must be greater than 0".to_owned()));
+    }
+    if common.spool.enabled && common.spool.maxbytes < MIN_STORE_BYTES {
+        problems.push((
+            "spool.maxbytes",
+            format!("must be at least {MIN_STORE_BYTES}"),
+        ));
+    }
+    problems
 }
 
 /// falcosidekick's env rules: `A_B_C` sets key `a.b.c` (keys never contain `_`), but only for
@@ -423,6 +503,7 @@ fn nested_global_fields(root: &str) -> &'static [&'static str] {
         "prometheus" => crate::fields_of::<PrometheusSettings>(),
         "ingest" => crate::fields_of::<IngestSettings>(),
         "shutdown" => crate::fields_of::<ShutdownSettings>(),
+        "deadletter" => crate::fields_of::<crate::DeadLetterSettings>(),
         _ => &[],
     }
 }

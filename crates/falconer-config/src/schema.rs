@@ -6,6 +6,9 @@ use std::collections::BTreeMap;
 use falconer_event::Priority;
 use serde::Deserialize;
 
+use crate::delivery::{
+    BatchSettings, BreakerSettings, DeadLetterSettings, RetrySettings, SpoolSettings,
+};
 use crate::duration::GoDuration;
 
 /// Top-level settings. Keys are falcosidekick's (`listenport`, `customfields`, …); Falconer's
@@ -43,6 +46,11 @@ pub struct GlobalSettings {
     pub ingest: IngestSettings,
     /// Shutdown behaviour.
     pub shutdown: ShutdownSettings,
+    /// Folder for the dead-letter store and the outputs' spools (relative to the working
+    /// directory unless absolute).
+    pub datadir: String,
+    /// The dead-letter store.
+    pub deadletter: DeadLetterSettings,
 }
 
 impl Default for GlobalSettings {
@@ -63,9 +71,15 @@ impl Default for GlobalSettings {
             prometheus: PrometheusSettings::default(),
             ingest: IngestSettings::default(),
             shutdown: ShutdownSettings::default(),
+            datadir: DEFAULT_DATADIR.into(),
+            deadletter: DeadLetterSettings::default(),
         }
     }
 }
+
+/// Default `datadir`: `falconer-data` in the working directory (the container image and the
+/// Helm chart set an absolute path on a volume).
+pub const DEFAULT_DATADIR: &str = "falconer-data";
 
 /// `mutualtlsclient.*`
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -177,6 +191,10 @@ pub const COMMON_KEYS: &[&str] = &[
     "maxconcurrentrequests",
     "timeout",
     "queue",
+    "retry",
+    "breaker",
+    "batch",
+    "spool",
 ];
 
 /// Settings shared by every output instance.
@@ -192,6 +210,14 @@ pub struct CommonSettings {
     pub timeout: GoDuration,
     /// The instance's queue.
     pub queue: QueueSettings,
+    /// Retries of failed attempts.
+    pub retry: RetrySettings,
+    /// The circuit breaker.
+    pub breaker: BreakerSettings,
+    /// Batching, for kinds that send many alerts per request.
+    pub batch: BatchSettings,
+    /// The durable spool.
+    pub spool: SpoolSettings,
 }
 
 impl Default for CommonSettings {
@@ -201,6 +227,10 @@ impl Default for CommonSettings {
             maxconcurrentrequests: 1,
             timeout: GoDuration::from_secs(10),
             queue: QueueSettings::default(),
+            retry: RetrySettings::default(),
+            breaker: BreakerSettings::default(),
+            batch: BatchSettings::default(),
+            spool: SpoolSettings::default(),
         }
     }
 }

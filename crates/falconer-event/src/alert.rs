@@ -21,7 +21,8 @@ pub const TEST_RULE: &str = "Test rule";
 /// one normalisation is exponent notation (`1e400` is re-written `1e+400`), which Falco never emits.
 #[derive(Debug, Clone)]
 pub struct Alert {
-    /// Random UUIDv4 set by enrichment (any value sent by the client is replaced).
+    /// Random UUIDv4 set by enrichment (any value sent by the client is replaced; one read
+    /// back with [`Alert::from_payload`] is kept).
     pub uuid: String,
     /// The formatted Falco message.
     pub output: String,
@@ -86,6 +87,8 @@ impl DecodeError {
 #[derive(Deserialize)]
 struct WireAlert {
     #[serde(default)]
+    uuid: Option<String>,
+    #[serde(default)]
     output: Option<String>,
     #[serde(default)]
     priority: Option<String>,
@@ -137,7 +140,10 @@ impl Alert {
         if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
             return Err(DecodeError::NotAnObject);
         }
-        let wire: WireAlert = serde_json::from_slice(body)?;
+        Alert::from_wire(serde_json::from_slice(body)?)
+    }
+
+    fn from_wire(wire: WireAlert) -> Result<Alert, DecodeError> {
         let priority_raw = wire.priority.unwrap_or_default();
         let priority = priority_raw
             .parse::<Priority>()
@@ -147,7 +153,7 @@ impl Alert {
         if is_zero_time(&time) {
             return Err(DecodeError::Time(time_raw));
         }
-        Ok(Alert::new(
+        let mut alert = Alert::new(
             wire.output.unwrap_or_default(),
             priority,
             wire.rule.unwrap_or_default(),
@@ -156,7 +162,18 @@ impl Alert {
             wire.source.unwrap_or_default(),
             wire.tags.unwrap_or_default(),
             wire.hostname.unwrap_or_default(),
-        ))
+        );
+        alert.uuid = wire.uuid.unwrap_or_default();
+        Ok(alert)
+    }
+
+    /// Reads back an alert Falconer wrote itself (its [`Alert::to_json`], kept in the spool or
+    /// the dead-letter store): the UUID is kept, nothing is enriched again, and the payload
+    /// bytes are reused as they are, so outputs send exactly what they would have sent.
+    pub fn from_payload(payload: Bytes) -> Result<Alert, DecodeError> {
+        let mut alert = Alert::from_wire(serde_json::from_slice(&payload)?)?;
+        alert.json = OnceLock::from(payload);
+        Ok(alert)
     }
 
     /// falcosidekick's `Check()`: a non-empty rule and non-empty output_fields. Runs after

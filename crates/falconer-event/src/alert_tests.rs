@@ -124,3 +124,14 @@ fn null_strings_and_unknown_fields_are_accepted() {
     assert!(alert.tags.is_empty());
     assert!(alert.validate().is_ok());
 }
+
+#[test]
+fn a_payload_reads_back_with_its_uuid_and_bytes() {
+    let mut alert = Alert::decode(SAMPLE.as_bytes()).unwrap();
+    alert.uuid = "4b8c1a36-1d7e-4a59-9b1f-2f1a6a0e1c11".into();
+    let payload = Bytes::copy_from_slice(&alert.render_json());
+    let back = Alert::from_payload(payload.clone()).unwrap();
+    assert_eq!(back, alert);
+    assert_eq!(back.json_bytes(), &payload);
+    assert!(Alert::from_payload(Bytes::from_static(b"[1]")).is_err());
+}

@@ -13,7 +13,7 @@ use prometheus::{Encoder, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry
 
 pub use falco_events::sanitize_label_name;
 use falco_events::FalcoEvents;
-pub use output::{DropReason, OutputMetrics, OUTPUT_LABELS};
+pub use output::{BreakerState, DropReason, OutputMetrics, OUTPUT_LABELS};
 
 /// A metric could not be registered (a bug, or an invalid extra label).
 #[derive(Debug, thiserror::Error)]
@@ -58,6 +58,7 @@ pub struct Metrics {
     alerts: IntCounterVec,
     falco_events: FalcoEvents,
     outputs: output::OutputFamilies,
+    dead_letter_errors: IntCounter,
 }
 
 impl Metrics {
@@ -113,6 +114,11 @@ impl Metrics {
 
         let (falco_events, skipped) = FalcoEvents::register(&registry, event_label_fields)?;
         let outputs = output::OutputFamilies::register(&registry)?;
+        let dead_letter_errors = IntCounter::new(
+            "falconer_dead_letter_write_errors_total",
+            "Dead letters that could not be written to the store (each is also logged).",
+        )?;
+        registry.register(Box::new(dead_letter_errors.clone()))?;
         Ok((
             Metrics {
                 inputs_accepted: inputs.with_label_values(&["requests", "accepted"]),
@@ -122,6 +128,7 @@ impl Metrics {
                 alerts,
                 falco_events,
                 outputs,
+                dead_letter_errors,
                 registry,
             },
             skipped,
@@ -150,6 +157,11 @@ impl Metrics {
     /// The metric handles of one output instance (`destination` is its falcosidekick id).
     pub fn output(&self, name: &str, kind: &str, destination: &str) -> OutputMetrics {
         self.outputs.instance(name, kind, destination)
+    }
+
+    /// Dead letters that could not be written (the store is full of errors, or overloaded).
+    pub fn dead_letter_write_errors(&self) -> &IntCounter {
+        &self.dead_letter_errors
     }
 
     /// The registry, for tests and custom collectors.

@@ -8,17 +8,26 @@ use prometheus::{
 /// Labels of every per-output family.
 pub const OUTPUT_LABELS: [&str; 2] = ["output", "kind"];
 
-/// Why an output did not deliver an alert (bounded label values).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Why an output did not deliver an alert (bounded label values). Each such alert is also
+/// written to the dead-letter store when it is on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum DropReason {
-    /// The output's queue was full when the alert arrived.
+    /// The output's in-memory queue was full when the alert arrived.
     QueueFull,
-    /// The delivery attempt failed and the alert was not retried.
-    DeliveryFailed,
+    /// The output's spool was full when the alert arrived.
+    SpoolFull,
+    /// The destination refused the alert in a way retrying cannot fix (a 4xx, a rejection).
+    Rejected,
+    /// Every attempt `retry.maxattempts` allows failed.
+    RetriesExhausted,
+    /// The alert grew older than `retry.maxage` while being retried.
+    MaxAge,
     /// Still queued or in flight when the shutdown grace period ended, or arrived after it.
     Shutdown,
-    /// The attempt was aborted (the output panicked, or shutdown cut it off).
+    /// The attempt was aborted (the output panicked).
     Aborted,
+    /// A spooled record could not be read back.
+    Corrupt,
 }
 
 impl DropReason {
@@ -26,11 +35,32 @@ impl DropReason {
     pub fn label(self) -> &'static str {
         match self {
             DropReason::QueueFull => "queue_full",
-            DropReason::DeliveryFailed => "delivery_failed",
+            DropReason::SpoolFull => "spool_full",
+            DropReason::Rejected => "rejected",
+            DropReason::RetriesExhausted => "retries_exhausted",
+            DropReason::MaxAge => "max_age",
             DropReason::Shutdown => "shutdown",
             DropReason::Aborted => "aborted",
+            DropReason::Corrupt => "corrupt",
         }
     }
+
+    /// True when the alert never reached the output's queue (ingest-side overflow), as
+    /// opposed to a delivery the output gave up on.
+    pub fn is_overflow(self) -> bool {
+        matches!(self, DropReason::QueueFull | DropReason::SpoolFull)
+    }
+}
+
+/// Circuit breaker states, as the `falconer_output_breaker_state` gauge shows them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BreakerState {
+    /// Attempts flow (0).
+    Closed = 0,
+    /// Attempts are held back until the next probe (1).
+    Open = 1,
+    /// One probe attempt is in flight (2).
+    HalfOpen = 2,
 }
 
 pub(crate) struct OutputFamilies {
@@ -38,6 +68,11 @@ pub(crate) struct OutputFamilies {
     deliveries: IntCounterVec,
     errors: IntCounterVec,
     dropped: IntCounterVec,
+    dead_letters: IntCounterVec,
+    attempts: IntCounterVec,
+    retries: IntCounterVec,
+    breaker: IntGaugeVec,
+    spool_bytes: IntGaugeVec,
     latency: HistogramVec,
     queue_depth: IntGaugeVec,
     in_flight: IntGaugeVec,
@@ -53,7 +88,16 @@ pub struct OutputMetrics {
     failed: IntCounter,
     errors: IntCounterVec,
     dropped: IntCounterVec,
+    dead_letters: IntCounterVec,
     labels: [String; 2],
+    /// Delivery attempts (requests) made.
+    pub attempts: IntCounter,
+    /// Attempts that were failures followed by a retry.
+    pub retries: IntCounter,
+    /// The circuit breaker's state (see [`BreakerState`]).
+    pub breaker: IntGauge,
+    /// Payload bytes held in the output's spool.
+    pub spool_bytes: IntGauge,
     /// Seconds from enqueue to the output accepting the alert.
     pub latency: Histogram,
     /// Alerts waiting in the queue.
@@ -106,6 +150,41 @@ impl OutputFamilies {
                     &with("reason"),
                 )?,
             )?,
+            dead_letters: reg(
+                registry,
+                IntCounterVec::new(
+                    Opts::new("falconer_output_dead_letters_total", "Alerts written to the dead-letter store, by reason."),
+                    &with("reason"),
+                )?,
+            )?,
+            attempts: reg(
+                registry,
+                IntCounterVec::new(
+                    Opts::new("falconer_output_attempts_total", "Delivery attempts (requests) made."),
+                    &OUTPUT_LABELS,
+                )?,
+            )?,
+            retries: reg(
+                registry,
+                IntCounterVec::new(
+                    Opts::new("falconer_output_retries_total", "Failed delivery attempts that were retried."),
+                    &OUTPUT_LABELS,
+                )?,
+            )?,
+            breaker: reg(
+                registry,
+                IntGaugeVec::new(
+                    Opts::new("falconer_output_breaker_state", "Circuit breaker: 0 closed, 1 open, 2 half-open (probing)."),
+                    &OUTPUT_LABELS,
+                )?,
+            )?,
+            spool_bytes: reg(
+                registry,
+                IntGaugeVec::new(
+                    Opts::new("falconer_output_spool_bytes", "Payload bytes held in the output's durable spool."),
+                    &OUTPUT_LABELS,
+                )?,
+            )?,
             latency: reg(
                 registry,
                 HistogramVec::new(
@@ -153,7 +232,12 @@ impl OutputFamilies {
             failed: self.deliveries.with_label_values(&[name, kind, "error"]),
             errors: self.errors.clone(),
             dropped: self.dropped.clone(),
+            dead_letters: self.dead_letters.clone(),
             labels: [name.to_owned(), kind.to_owned()],
+            attempts: self.attempts.with_label_values(&l),
+            retries: self.retries.with_label_values(&l),
+            breaker: self.breaker.with_label_values(&l),
+            spool_bytes: self.spool_bytes.with_label_values(&l),
             latency: self.latency.with_label_values(&l),
             queue_depth: self.queue_depth.with_label_values(&l),
             in_flight: self.in_flight.with_label_values(&l),
@@ -179,11 +263,28 @@ impl OutputMetrics {
 
     /// `count` alerts were given up for `reason`.
     pub fn dropped(&self, count: u64, reason: DropReason) {
-        if reason != DropReason::QueueFull {
+        if !reason.is_overflow() {
             self.failed.inc_by(count);
         }
         self.dropped
             .with_label_values(&[&self.labels[0], &self.labels[1], reason.label()])
             .inc_by(count);
+    }
+
+    /// `count` alerts given up for `reason` were written to the dead-letter store.
+    pub fn dead_lettered(&self, count: u64, reason: DropReason) {
+        self.dead_letters
+            .with_label_values(&[&self.labels[0], &self.labels[1], reason.label()])
+            .inc_by(count);
+    }
+
+    /// The instance name.
+    pub fn output_name(&self) -> &str {
+        &self.labels[0]
+    }
+
+    /// The kind.
+    pub fn kind(&self) -> &str {
+        &self.labels[1]
     }
 }

@@ -59,7 +59,7 @@ fn output_handles_feed_both_families() {
     let o = m.output("secops", "webhook", "webhook");
     o.delivered(3);
     o.attempt_failed(1, "http_5xx");
-    o.dropped(1, DropReason::DeliveryFailed);
+    o.dropped(1, DropReason::RetriesExhausted);
     o.dropped(2, DropReason::QueueFull);
     let t = text(&m);
     assert!(t.contains(
