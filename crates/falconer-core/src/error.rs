@@ -40,6 +40,17 @@ pub enum SendError {
     /// Anything else; retried.
     #[error("{0}")]
     Other(#[source] BoxError),
+    /// A bulk request was accepted except for some items (an Elasticsearch `_bulk` answer with
+    /// item errors, say): the others are delivered, only these are retried or given up, each
+    /// by its own error.
+    #[error("{} alert(s) of the batch failed, first: {}", .0.len(), first_failure(.0))]
+    Partial(Vec<(usize, SendError)>),
+}
+
+fn first_failure(failed: &[(usize, SendError)]) -> String {
+    failed
+        .first()
+        .map_or_else(String::new, |(_, e)| e.to_string())
 }
 
 /// What the core does after a failed attempt.
@@ -75,11 +86,17 @@ impl SendError {
                 }
             }
             SendError::Rejected(_) | SendError::Encode(_) => Retry::Never,
+            // The items are decided one by one; this is the decision for the request as a whole.
+            SendError::Partial(failed) => failed
+                .iter()
+                .map(|(_, e)| e.retry())
+                .find(|r| *r != Retry::Never)
+                .unwrap_or(Retry::Never),
         }
     }
 
     /// A bounded label for metrics: `timeout`, `connect`, `http_429`, `http_4xx`, `http_5xx`,
-    /// `rejected`, `encode`, `other`.
+    /// `rejected`, `encode`, `other`, `partial`.
     pub fn label(&self) -> &'static str {
         match self {
             SendError::Timeout(_) => "timeout",
@@ -93,6 +110,7 @@ impl SendError {
             SendError::Rejected(_) => "rejected",
             SendError::Encode(_) => "encode",
             SendError::Other(_) => "other",
+            SendError::Partial(_) => "partial",
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Output kinds: how a kind's config is read, validated (pure) and built (may do I/O).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use falconer_config::{
     from_value, join_path, ConfigErrors, GlobalSettings, KindSchema, OutputEntry,
@@ -10,16 +11,45 @@ use serde::de::DeserializeOwned;
 use crate::error::BuildError;
 use crate::output::Output;
 
-/// Delivery defaults a kind declares.
+/// Delivery defaults a kind declares; an instance's `batch.*` and `retry.maxattempts` keys
+/// override them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DeliveryDefaults {
-    /// Alerts per `send` call at most (1 for kinds that send one alert per request).
+    /// Alerts per `send` call at most (1 for kinds that send one alert per request; such
+    /// kinds ignore `batch.*`).
     pub max_batch: usize,
+    /// Payload bytes per `send` call at most.
+    pub batch_bytes: usize,
+    /// How long a partial batch waits for more alerts.
+    pub linger: Duration,
+    /// Attempts per alert (the first included) when the spool is off.
+    pub max_attempts: u32,
 }
 
 impl DeliveryDefaults {
-    /// One alert per request.
-    pub const REALTIME: DeliveryDefaults = DeliveryDefaults { max_batch: 1 };
+    /// One alert per request, 5 attempts.
+    pub const REALTIME: DeliveryDefaults = DeliveryDefaults {
+        max_batch: 1,
+        batch_bytes: usize::MAX,
+        linger: Duration::ZERO,
+        max_attempts: 5,
+    };
+
+    /// A kind that sends up to `max_batch` alerts and `batch_bytes` bytes per request,
+    /// waiting up to `linger` to fill a batch.
+    pub const fn batching(max_batch: usize, batch_bytes: usize, linger: Duration) -> Self {
+        DeliveryDefaults {
+            max_batch,
+            batch_bytes,
+            linger,
+            max_attempts: 5,
+        }
+    }
+
+    /// True when the kind sends several alerts per request.
+    pub fn batches(&self) -> bool {
+        self.max_batch > 1
+    }
 }
 
 /// What building an output may use.

@@ -2,17 +2,31 @@
 //! [`Dispatcher`] that isolates every output instance behind its own bounded queue and worker.
 //!
 //! An output implements protocol only (encode, one attempt, classify the failure); queueing,
-//! concurrency limits, timeouts and metrics are applied here, the same way to every output.
+//! batching, concurrency limits, timeouts, retries, the circuit breaker, the durable spool,
+//! dead letters and metrics are applied here, the same way to every output.
 
+mod breaker;
+mod deadletter;
 mod dispatcher;
 mod error;
 mod kind;
 mod output;
 mod plan;
+mod retry;
+mod source;
 mod throttle;
 mod worker;
 
-pub use dispatcher::{BuiltOutput, DispatchOutcome, Dispatcher, ShutdownReport};
+pub use breaker::{Admission, Breaker};
+pub use deadletter::{
+    read_dead_letters, DeadLetterError, DeadLetterMeta, DeadLetterRecord, DeadLetters,
+    DEAD_LETTER_FILE,
+};
+pub use dispatcher::{
+    open_dead_letters, spool_path, BuiltOutput, DispatchOutcome, Dispatcher, ShutdownReport,
+    StartError,
+};
+pub use retry::{Decision, RetryPolicy};
 pub use error::{BoxError, BuildError, Retry, SendError, MAX_RETRY_AFTER};
 pub use kind::{
     BuildContext, DeliveryDefaults, OutputConfig, OutputKind, PreparedOutput, Registry,

@@ -1,5 +1,7 @@
-//! Dispatcher and worker behaviour with scripted outputs.
+//! Dispatcher and worker behaviour with scripted outputs: filtering, overflow, isolation,
+//! retries, the breaker, batching, dead letters and the spool.
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,39 +14,63 @@ use tokio::sync::{Mutex, Notify};
 
 use super::*;
 
-/// How a scripted output behaves.
-#[derive(Clone, Copy)]
+/// What a scripted output does on one call.
+#[derive(Clone)]
 enum Script {
     Accept,
     Hang,
-    Fail500,
+    Fail(u16),
     Panic,
+    /// Refuse the items at these positions with these statuses; accept the others.
+    Partial(Vec<(usize, u16)>),
 }
 
 struct Scripted {
-    script: Script,
+    script: std::sync::Mutex<VecDeque<Script>>,
+    fallback: Script,
     received: Mutex<Vec<String>>,
+    batches: std::sync::Mutex<Vec<usize>>,
     calls: AtomicUsize,
     release: Notify,
+}
+
+fn status_error(code: u16) -> SendError {
+    SendError::Status {
+        status: http::StatusCode::from_u16(code).unwrap(),
+        body: format!("scripted {code}"),
+        retry_after: None,
+    }
 }
 
 #[async_trait::async_trait]
 impl Output for Scripted {
     async fn send(&self, batch: &[Arc<Alert>]) -> Result<(), SendError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
-        match self.script {
+        self.batches.lock().unwrap().push(batch.len());
+        let action = self
+            .script
+            .lock()
+            .unwrap()
+            .pop_front()
+            .unwrap_or_else(|| self.fallback.clone());
+        match action {
             Script::Accept => {}
             Script::Hang => {
                 self.release.notified().await;
             }
-            Script::Fail500 => {
-                return Err(SendError::Status {
-                    status: http::StatusCode::INTERNAL_SERVER_ERROR,
-                    body: "boom".into(),
-                    retry_after: None,
-                })
-            }
+            Script::Fail(code) => return Err(status_error(code)),
             Script::Panic => panic!("output bug"),
+            Script::Partial(failed) => {
+                let mut received = self.received.lock().await;
+                for (i, a) in batch.iter().enumerate() {
+                    if !failed.iter().any(|(f, _)| *f == i) {
+                        received.push(a.rule.clone());
+                    }
+                }
+                return Err(SendError::Partial(
+                    failed.into_iter().map(|(i, c)| (i, status_error(c))).collect(),
+                ));
+            }
         }
         self.received
             .lock()
@@ -69,25 +95,58 @@ impl OutputConfig for NoConfig {
     }
 }
 
-fn scripted(script: Script) -> Arc<Scripted> {
+/// A batching kind, for the batching tests.
+#[derive(Deserialize)]
+struct BulkConfig {}
+
+#[async_trait::async_trait]
+impl OutputConfig for BulkConfig {
+    const KIND: &'static str = "bulk";
+    const BLOCK: &'static str = "bulk";
+    const ENABLED_BY: &'static [&'static str] = &[];
+    const DESTINATION: &'static str = "bulk";
+    const DEFAULTS: DeliveryDefaults =
+        DeliveryDefaults::batching(10, 1 << 20, Duration::from_secs(1));
+    fn validate(&self, _: &mut Vec<(String, String)>) {}
+    async fn build(self, _: BuildContext) -> Result<Arc<dyn Output>, BuildError> {
+        Err(BuildError::new("bulk", "built by the test"))
+    }
+}
+
+fn scripted_with(script: Vec<Script>, fallback: Script) -> Arc<Scripted> {
     Arc::new(Scripted {
-        script,
+        script: std::sync::Mutex::new(script.into()),
+        fallback,
         received: Mutex::new(Vec::new()),
+        batches: std::sync::Mutex::new(Vec::new()),
         calls: AtomicUsize::new(0),
         release: Notify::new(),
     })
 }
 
+fn scripted(script: Script) -> Arc<Scripted> {
+    scripted_with(Vec::new(), script)
+}
+
 fn built(name: &str, output: Arc<Scripted>, common: CommonSettings) -> BuiltOutput {
+    built_kind(name, output, common, OutputKind::of::<NoConfig>())
+}
+
+fn built_kind(
+    name: &str,
+    output: Arc<Scripted>,
+    common: CommonSettings,
+    kind: OutputKind,
+) -> BuiltOutput {
     BuiltOutput {
         entry: OutputEntry {
             name: name.into(),
-            kind: "scripted".into(),
+            kind: kind.name.into(),
             path: name.into(),
             common,
             settings: serde_json::Value::Null,
         },
-        kind: OutputKind::of::<NoConfig>(),
+        kind,
         output,
     }
 }
@@ -95,17 +154,26 @@ fn built(name: &str, output: Arc<Scripted>, common: CommonSettings) -> BuiltOutp
 fn common(minimum: &str, capacity: usize, overflow: OverflowPolicy) -> CommonSettings {
     CommonSettings {
         minimumpriority: minimum.into(),
-        maxconcurrentrequests: 1,
         timeout: GoDuration(Duration::from_secs(5)),
         queue: QueueSettings { capacity, overflow },
+        ..CommonSettings::default()
     }
+}
+
+/// Settings with `attempts` attempts and short backoffs.
+fn retrying(attempts: u32) -> CommonSettings {
+    let mut c = common("", 100, OverflowPolicy::Drop);
+    c.retry.maxattempts = Some(attempts);
+    c.retry.initialbackoff = Some(GoDuration(Duration::from_millis(10)));
+    c.retry.maxbackoff = Some(GoDuration(Duration::from_millis(100)));
+    c
 }
 
 fn alert(priority: Priority, rule: &str) -> Arc<Alert> {
     let mut fields = serde_json::Map::new();
     fields.insert("proc.name".into(), "bash".into());
     let time = falconer_event::parse_time("2024-05-14T09:21:07.418790000Z").unwrap();
-    Arc::new(Alert::new(
+    let mut a = Alert::new(
         "out",
         priority,
         rule,
@@ -114,15 +182,64 @@ fn alert(priority: Priority, rule: &str) -> Arc<Alert> {
         "syscalls",
         vec![],
         "host",
-    ))
+    );
+    a.uuid = format!("uuid-{rule}");
+    Arc::new(a)
 }
 
-fn metrics() -> Metrics {
-    Metrics::new(&[]).unwrap().0
+/// Metrics, a data directory and its dead-letter store.
+struct Env {
+    m: Metrics,
+    dir: tempfile::TempDir,
+    dead: Arc<DeadLetters>,
 }
 
-fn metric_text(m: &Metrics) -> String {
-    String::from_utf8(m.render()).unwrap()
+impl Env {
+    fn new() -> Self {
+        let m = Metrics::new(&[]).unwrap().0;
+        let dir = tempfile::tempdir().unwrap();
+        let dead = DeadLetters::open(
+            dir.path(),
+            1 << 20,
+            3,
+            m.dead_letter_write_errors().clone(),
+        )
+        .unwrap();
+        Env { m, dir, dead }
+    }
+
+    fn launch(&self, outputs: Vec<BuiltOutput>) -> Dispatcher {
+        Dispatcher::launch(outputs, &self.m, self.dead.clone(), self.dir.path()).unwrap()
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8(self.m.render()).unwrap()
+    }
+
+    fn has(&self, line: &str) {
+        let t = self.text();
+        assert!(t.contains(line), "missing {line} in:\n{t}");
+    }
+
+    /// Dead letters written so far: (output, reason, attempts, error, uuid).
+    async fn dead_letters(&self) -> Vec<(String, String, u32, String, String)> {
+        self.dead.flush().await;
+        let path = self.dir.path().join(DEAD_LETTER_FILE);
+        read_dead_letters(&path)
+            .unwrap()
+            .map(|r| {
+                let r = r.unwrap();
+                let alert = r.to_alert().unwrap();
+                (
+                    r.meta.output,
+                    r.meta.reason,
+                    r.meta.attempts,
+                    r.meta.error,
+                    alert.uuid,
+                )
+            })
+            .collect()
+    }
 }
 
 async fn settle(dispatcher: &Dispatcher) {
@@ -130,97 +247,87 @@ async fn settle(dispatcher: &Dispatcher) {
     assert!(report.undelivered.is_empty(), "{report:?}");
 }
 
-#[tokio::test]
-async fn minimumpriority_filters_but_test_alert_bypasses() {
-    let m = metrics();
-    let all = scripted(Script::Accept);
-    let critical = scripted(Script::Accept);
-    let d = Dispatcher::launch(
-        vec![
-            built("all", all.clone(), common("", 10, OverflowPolicy::Drop)),
-            built(
-                "critical",
-                critical.clone(),
-                common("critical", 10, OverflowPolicy::Drop),
-            ),
-        ],
-        &m,
-    );
-    assert_eq!(d.dispatch(alert(Priority::Warning, "w")).queued, 1);
-    assert_eq!(d.dispatch(alert(Priority::Critical, "c")).queued, 2);
-    assert_eq!(
-        d.dispatch(alert(Priority::Debug, falconer_event::TEST_RULE))
-            .queued,
-        2
-    );
-    settle(&d).await;
-    assert_eq!(*all.received.lock().await, vec!["w", "c", "Test rule"]);
-    assert_eq!(*critical.received.lock().await, vec!["c", "Test rule"]);
-    let t = metric_text(&m);
-    assert!(
-        t.contains(
-            r#"falconer_output_deliveries_total{kind="scripted",output="all",status="ok"} 3"#
-        ),
-        "{t}"
-    );
-}
-
-#[tokio::test]
-async fn a_full_queue_drops_and_counts_or_rejects() {
-    let m = metrics();
-    let hang = scripted(Script::Hang);
-    let d = Dispatcher::launch(
-        vec![built(
-            "slow",
-            hang.clone(),
-            common("", 2, OverflowPolicy::Reject),
-        )],
-        &m,
-    );
-    // One alert is taken by the hanging attempt, two fill the queue, the rest overflow.
-    d.dispatch(alert(Priority::Error, "a"));
-    tokio::time::timeout(Duration::from_secs(5), async {
-        while hang.calls.load(Ordering::SeqCst) == 0 {
-            tokio::task::yield_now().await;
+async fn until(what: &str, mut done: impl FnMut() -> bool) {
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while !done() {
+            tokio::time::sleep(Duration::from_millis(1)).await;
         }
     })
     .await
-    .unwrap();
-    assert_eq!(d.dispatch(alert(Priority::Error, "b")).queued, 1);
-    assert_eq!(d.dispatch(alert(Priority::Error, "c")).queued, 1);
-    let overflow = d.dispatch(alert(Priority::Error, "d"));
-    assert_eq!(overflow.dropped, 1);
-    assert_eq!(overflow.rejected_by.as_deref(), Some("slow"));
-    let t = metric_text(&m);
-    assert!(
-        t.contains(
-            r#"falconer_output_dropped_total{kind="scripted",output="slow",reason="queue_full"} 1"#
+    .unwrap_or_else(|_| panic!("timed out waiting for {what}"));
+}
+
+#[tokio::test]
+async fn minimumpriority_filters_but_test_alert_bypasses() {
+    let env = Env::new();
+    let all = scripted(Script::Accept);
+    let critical = scripted(Script::Accept);
+    let d = env.launch(vec![
+        built("all", all.clone(), common("", 10, OverflowPolicy::Drop)),
+        built(
+            "critical",
+            critical.clone(),
+            common("critical", 10, OverflowPolicy::Drop),
         ),
-        "{t}"
-    );
-    assert!(
-        t.contains(r#"falconer_output_queue_depth{kind="scripted",output="slow"} 2"#),
-        "{t}"
+    ]);
+    assert_eq!(d.dispatch(alert(Priority::Warning, "w")).await.queued, 1);
+    assert_eq!(d.dispatch(alert(Priority::Critical, "c")).await.queued, 2);
+    let test = alert(Priority::Debug, falconer_event::TEST_RULE);
+    assert_eq!(d.dispatch(test).await.queued, 2);
+    settle(&d).await;
+    assert_eq!(*all.received.lock().await, vec!["w", "c", "Test rule"]);
+    assert_eq!(*critical.received.lock().await, vec!["c", "Test rule"]);
+    env.has(r#"falconer_output_deliveries_total{kind="scripted",output="all",status="ok"} 3"#);
+}
+
+#[tokio::test]
+async fn a_full_queue_drops_counts_and_dead_letters_or_rejects() {
+    let env = Env::new();
+    let hang = scripted(Script::Hang);
+    let hang2 = scripted(Script::Hang);
+    let d = env.launch(vec![
+        built("slow", hang.clone(), common("", 2, OverflowPolicy::Reject)),
+        built("lossy", hang2.clone(), common("", 2, OverflowPolicy::Drop)),
+    ]);
+    // One alert is taken by the hanging attempt, two fill the queue, the rest overflow.
+    d.dispatch(alert(Priority::Error, "a")).await;
+    until("the first attempts", || {
+        hang.calls.load(Ordering::SeqCst) == 1 && hang2.calls.load(Ordering::SeqCst) == 1
+    })
+    .await;
+    assert_eq!(d.dispatch(alert(Priority::Error, "b")).await.queued, 2);
+    assert_eq!(d.dispatch(alert(Priority::Error, "c")).await.queued, 2);
+    let overflow = d.dispatch(alert(Priority::Error, "d")).await;
+    assert_eq!(overflow.dropped, 2);
+    assert_eq!(overflow.rejected_by.as_deref(), Some("slow"));
+    env.has(r#"falconer_output_dropped_total{kind="scripted",output="slow",reason="queue_full"} 1"#);
+    env.has(r#"falconer_output_queue_depth{kind="scripted",output="slow"} 2"#);
+    // `reject` hands the alert back to the sender (503); `drop` keeps it as a dead letter.
+    env.has(r#"falconer_output_dead_letters_total{kind="scripted",output="lossy",reason="queue_full"} 1"#);
+    let letters = env.dead_letters().await;
+    assert_eq!(letters.len(), 1, "{letters:?}");
+    assert_eq!(
+        (letters[0].0.as_str(), letters[0].1.as_str(), letters[0].4.as_str()),
+        ("lossy", "queue_full", "uuid-d")
     );
     hang.release.notify_waiters();
+    hang2.release.notify_waiters();
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_hanging_output_times_out_without_slowing_the_others() {
-    let m = metrics();
+    let env = Env::new();
     let hang = scripted(Script::Hang);
     let fast = scripted(Script::Accept);
-    let mut slow_settings = common("", 100, OverflowPolicy::Drop);
+    let mut slow_settings = retrying(1);
     slow_settings.timeout = GoDuration(Duration::from_secs(2));
-    let d = Dispatcher::launch(
-        vec![
-            built("hang", hang.clone(), slow_settings),
-            built("fast", fast.clone(), common("", 100, OverflowPolicy::Drop)),
-        ],
-        &m,
-    );
+    slow_settings.breaker.failures = 0;
+    let d = env.launch(vec![
+        built("hang", hang.clone(), slow_settings),
+        built("fast", fast.clone(), common("", 100, OverflowPolicy::Drop)),
+    ]);
     for i in 0..50 {
-        d.dispatch(alert(Priority::Error, &format!("r{i}")));
+        d.dispatch(alert(Priority::Error, &format!("r{i}"))).await;
     }
     // The healthy output delivers everything while the first attempt of the other hangs.
     tokio::time::timeout(Duration::from_secs(1), async {
@@ -234,100 +341,223 @@ async fn a_hanging_output_times_out_without_slowing_the_others() {
     // Each hanging attempt is cut at 2 s (paused clock: no real waiting).
     tokio::time::sleep(Duration::from_secs(2 * 50 + 1)).await;
     assert_eq!(hang.calls.load(Ordering::SeqCst), 50);
-    let t = metric_text(&m);
-    assert!(
-        t.contains(
-            r#"falconer_output_errors_total{error="timeout",kind="scripted",output="hang"} 50"#
-        ),
-        "{t}"
-    );
-    assert!(t.contains(r#"falconer_output_dropped_total{kind="scripted",output="hang",reason="delivery_failed"} 50"#));
-    assert!(t.contains(
-        r#"falconer_output_deliveries_total{kind="scripted",output="fast",status="ok"} 50"#
-    ));
+    env.has(r#"falconer_output_errors_total{error="timeout",kind="scripted",output="hang"} 50"#);
+    env.has(r#"falconer_output_dropped_total{kind="scripted",output="hang",reason="retries_exhausted"} 50"#);
+    env.has(r#"falconer_output_deliveries_total{kind="scripted",output="fast",status="ok"} 50"#);
 }
 
 #[tokio::test]
-async fn failures_and_panics_are_counted_not_fatal() {
-    let m = metrics();
-    let failing = scripted(Script::Fail500);
+async fn panics_are_counted_and_dead_lettered_not_fatal() {
+    let env = Env::new();
     let panicking = scripted(Script::Panic);
-    let d = Dispatcher::launch(
-        vec![
-            built(
-                "failing",
-                failing.clone(),
-                common("", 10, OverflowPolicy::Drop),
-            ),
-            built(
-                "panicking",
-                panicking.clone(),
-                common("", 10, OverflowPolicy::Drop),
-            ),
-        ],
-        &m,
-    );
-    d.dispatch(alert(Priority::Error, "a"));
-    d.dispatch(alert(Priority::Error, "b"));
+    let d = env.launch(vec![built(
+        "panicking",
+        panicking.clone(),
+        common("", 10, OverflowPolicy::Drop),
+    )]);
+    d.dispatch(alert(Priority::Error, "a")).await;
+    d.dispatch(alert(Priority::Error, "b")).await;
     settle(&d).await;
     assert_eq!(
         panicking.calls.load(Ordering::SeqCst),
         2,
         "worker survives a panicking attempt"
     );
-    let t = metric_text(&m);
-    assert!(
-        t.contains(
-            r#"falcosecurity_falcosidekick_outputs_total{destination="scripted",status="error"} 4"#
-        ),
-        "{t}"
-    );
-    assert!(t.contains(
-        r#"falconer_output_errors_total{error="http_5xx",kind="scripted",output="failing"} 2"#
-    ));
-    assert!(t.contains(
-        r#"falconer_output_errors_total{error="aborted",kind="scripted",output="panicking"} 2"#
-    ));
-    assert!(t.contains(r#"falconer_output_in_flight{kind="scripted",output="panicking"} 0"#));
+    env.has(r#"falconer_output_dropped_total{kind="scripted",output="panicking",reason="aborted"} 2"#);
+    env.has(r#"falconer_output_in_flight{kind="scripted",output="panicking"} 0"#);
+    let reasons: Vec<String> = env.dead_letters().await.into_iter().map(|l| l.1).collect();
+    assert_eq!(reasons, vec!["aborted", "aborted"]);
 }
 
 #[tokio::test(start_paused = true)]
-async fn shutdown_drains_then_reports_what_is_left() {
-    let m = metrics();
+async fn server_errors_are_retried_until_accepted_exactly_once() {
+    let env = Env::new();
+    let flaky = scripted_with(
+        vec![Script::Fail(500), Script::Fail(500), Script::Fail(500)],
+        Script::Accept,
+    );
+    let d = env.launch(vec![built("flaky", flaky.clone(), retrying(5))]);
+    d.dispatch(alert(Priority::Error, "x")).await;
+    settle(&d).await;
+    assert_eq!(*flaky.received.lock().await, vec!["x"]);
+    assert_eq!(flaky.calls.load(Ordering::SeqCst), 4);
+    env.has(r#"falconer_output_retries_total{kind="scripted",output="flaky"} 3"#);
+    env.has(r#"falconer_output_attempts_total{kind="scripted",output="flaky"} 4"#);
+    env.has(r#"falconer_output_deliveries_total{kind="scripted",output="flaky",status="ok"} 1"#);
+    assert!(env.dead_letters().await.is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn exhausted_retries_and_refusals_become_dead_letters() {
+    let env = Env::new();
+    let down = scripted(Script::Fail(503));
+    let refusing = scripted(Script::Fail(400));
+    let mut down_settings = retrying(3);
+    down_settings.breaker.failures = 0;
+    let d = env.launch(vec![
+        built("down", down.clone(), down_settings),
+        built("refusing", refusing.clone(), retrying(3)),
+    ]);
+    d.dispatch(alert(Priority::Error, "x")).await;
+    settle(&d).await;
+    assert_eq!(down.calls.load(Ordering::SeqCst), 3);
+    assert_eq!(refusing.calls.load(Ordering::SeqCst), 1, "a 400 is not retried");
+    let mut letters = env.dead_letters().await;
+    letters.sort();
+    assert_eq!(letters.len(), 2);
+    assert_eq!(
+        (letters[0].0.as_str(), letters[0].1.as_str(), letters[0].2),
+        ("down", "retries_exhausted", 3)
+    );
+    assert_eq!(
+        (letters[1].0.as_str(), letters[1].1.as_str(), letters[1].2),
+        ("refusing", "rejected", 1)
+    );
+    assert!(letters[1].3.contains("scripted 400"), "{:?}", letters[1]);
+    env.has(r#"falconer_output_dead_letters_total{kind="scripted",output="down",reason="retries_exhausted"} 1"#);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_breaker_holds_attempts_back_and_probes_until_the_destination_is_back() {
+    let env = Env::new();
+    let flaky = scripted_with(vec![Script::Fail(503); 6], Script::Accept);
+    let mut settings = retrying(0);
+    settings.breaker.failures = 3;
+    settings.breaker.cooldown = GoDuration(Duration::from_secs(60));
+    let d = env.launch(vec![built("flaky", flaky.clone(), settings)]);
+    d.dispatch(alert(Priority::Error, "x")).await;
+    until("the breaker to open", || {
+        flaky.calls.load(Ordering::SeqCst) == 3
+    })
+    .await;
+    assert_eq!(d.open_breakers(), vec!["flaky"]);
+    env.has(r#"falconer_output_breaker_state{kind="scripted",output="flaky"} 1"#);
+    // While open, no attempt for a whole cooldown, then one probe per cooldown.
+    tokio::time::sleep(Duration::from_secs(59)).await;
+    assert_eq!(flaky.calls.load(Ordering::SeqCst), 3);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(flaky.calls.load(Ordering::SeqCst), 4);
+    tokio::time::sleep(Duration::from_secs(3 * 60)).await;
+    assert_eq!(flaky.calls.load(Ordering::SeqCst), 7, "probes 4, 5, 6 failed, 7 passed");
+    assert!(d.open_breakers().is_empty());
+    settle(&d).await;
+    assert_eq!(*flaky.received.lock().await, vec!["x"]);
+    env.has(r#"falconer_output_breaker_state{kind="scripted",output="flaky"} 0"#);
+}
+
+#[tokio::test(start_paused = true)]
+async fn batches_fill_by_count_linger_flushes_and_partial_failures_retry_one_item() {
+    let env = Env::new();
+    let bulk = scripted_with(
+        vec![Script::Accept, Script::Accept, Script::Partial(vec![(1, 429), (2, 400)])],
+        Script::Accept,
+    );
+    let mut settings = retrying(3);
+    settings.batch.maxevents = Some(10);
+    let d = env.launch(vec![built_kind(
+        "bulk",
+        bulk.clone(),
+        settings,
+        OutputKind::of::<BulkConfig>(),
+    )]);
+    for i in 0..25 {
+        d.dispatch(alert(Priority::Error, &format!("r{i}"))).await;
+    }
+    // 25 alerts: two full batches at once, the partial third after the 1 s linger.
+    until("two full batches", || bulk.batches.lock().unwrap().len() == 2).await;
+    assert_eq!(*bulk.batches.lock().unwrap(), vec![10, 10]);
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    assert_eq!(bulk.batches.lock().unwrap().len(), 2, "still lingering");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    until("the lingering batch", || bulk.batches.lock().unwrap().len() >= 3).await;
+    settle(&d).await;
+    // The third batch (r20..r24) had r21 throttled and r22 refused: only r21 is sent again.
+    assert_eq!(*bulk.batches.lock().unwrap(), vec![10, 10, 5, 1]);
+    let received = bulk.received.lock().await.clone();
+    assert_eq!(received.len(), 24);
+    assert_eq!(received.iter().filter(|r| *r == "r21").count(), 1);
+    assert!(!received.contains(&"r22".to_owned()));
+    let letters = env.dead_letters().await;
+    assert_eq!(letters.len(), 1);
+    assert_eq!((letters[0].1.as_str(), letters[0].4.as_str()), ("rejected", "uuid-r22"));
+    env.has(r#"falconer_output_deliveries_total{kind="bulk",output="bulk",status="ok"} 24"#);
+}
+
+#[tokio::test(start_paused = true)]
+async fn shutdown_drains_then_dead_letters_what_is_left() {
+    let env = Env::new();
     let fast = scripted(Script::Accept);
     let hang = scripted(Script::Hang);
-    let d = Dispatcher::launch(
-        vec![
-            built("fast", fast.clone(), common("", 100, OverflowPolicy::Drop)),
-            built("hang", hang.clone(), common("", 100, OverflowPolicy::Drop)),
-        ],
-        &m,
-    );
+    let d = env.launch(vec![
+        built("fast", fast.clone(), common("", 100, OverflowPolicy::Drop)),
+        built("hang", hang.clone(), common("", 100, OverflowPolicy::Drop)),
+    ]);
     for i in 0..10 {
-        d.dispatch(alert(Priority::Error, &format!("r{i}")));
+        d.dispatch(alert(Priority::Error, &format!("r{i}"))).await;
     }
     assert!(d.not_running().is_empty());
     let report = d.shutdown(Duration::from_millis(500)).await;
-    assert_eq!(
-        fast.received.lock().await.len(),
-        10,
-        "the healthy queue drained"
-    );
-    assert_eq!(report.undelivered, vec![("hang".to_owned(), 10)]);
+    assert_eq!(fast.received.lock().await.len(), 10, "the healthy queue drained");
+    assert_eq!(report.undelivered, vec![("hang".to_owned(), 10, false)]);
     assert_eq!(d.not_running(), vec!["fast", "hang"]);
-    // Nothing is accepted after shutdown, and that is counted too.
-    assert_eq!(d.dispatch(alert(Priority::Error, "late")).dropped, 2);
-    let t = metric_text(&m);
-    assert!(
-        t.contains(
-            r#"falconer_output_dropped_total{kind="scripted",output="hang",reason="shutdown"} 10"#
-        ),
-        "9 queued + 1 after shutdown: {t}"
-    );
-    assert!(
-        t.contains(
-            r#"falconer_output_dropped_total{kind="scripted",output="hang",reason="aborted"} 1"#
-        ),
-        "the attempt in flight: {t}"
-    );
+    // Nothing is accepted after shutdown: refused to the sender, and counted.
+    let late = d.dispatch(alert(Priority::Error, "late")).await;
+    assert_eq!(late.dropped, 2);
+    assert!(late.rejected_by.is_some());
+    env.has(r#"falconer_output_dropped_total{kind="scripted",output="hang",reason="shutdown"} 11"#);
+    // 9 queued + 1 in flight became dead letters; the late one went back to its sender.
+    let letters = env.dead_letters().await;
+    assert_eq!(letters.len(), 10);
+    assert!(letters.iter().all(|l| l.0 == "hang" && l.1 == "shutdown"));
+}
+
+#[tokio::test]
+async fn the_spool_delivers_and_replays_what_was_left_after_a_restart() {
+    let env = Env::new();
+    let mut settings = common("", 100, OverflowPolicy::Drop);
+    settings.spool.enabled = true;
+    settings.breaker.failures = 0;
+    // First run: the destination hangs; shutdown leaves the alerts in the spool.
+    let hang = scripted(Script::Hang);
+    let d = env.launch(vec![built("durable", hang.clone(), settings.clone())]);
+    for i in 0..20 {
+        assert_eq!(d.dispatch(alert(Priority::Error, &format!("r{i}"))).await.queued, 1);
+    }
+    env.has(r#"falconer_output_spool_bytes{kind="scripted",output="durable"}"#);
+    let report = d.shutdown(Duration::from_millis(200)).await;
+    assert_eq!(report.undelivered, vec![("durable".to_owned(), 20, true)]);
+    assert!(env.dead_letters().await.is_empty(), "spooled alerts are not dead letters");
+    drop(d);
+
+    // Second run: everything is delivered from disk, in order, with the original UUIDs.
+    let ok = scripted(Script::Accept);
+    let d = env.launch(vec![built("durable", ok.clone(), settings)]);
+    until_async(|| async { ok.received.lock().await.len() == 20 }).await;
+    let expected: Vec<String> = (0..20).map(|i| format!("r{i}")).collect();
+    assert_eq!(*ok.received.lock().await, expected);
+    settle(&d).await;
+    drop(d);
+    // Third run: nothing left to replay.
+    let again = scripted(Script::Accept);
+    let d = env.launch(vec![built("durable", again.clone(), {
+        let mut s = common("", 100, OverflowPolicy::Drop);
+        s.spool.enabled = true;
+        s
+    })]);
+    settle(&d).await;
+    assert!(again.received.lock().await.is_empty());
+}
+
+async fn until_async<F, Fut>(mut done: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while !done().await {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    })
+    .await
+    .expect("condition met in time");
 }
