@@ -20,7 +20,10 @@ pub use delivery::{
 pub use duration::{parse_go_duration, GoDuration};
 pub use error::{join_path, ConfigError, ConfigErrors};
 pub use lenient::{from_value, parse_go_bool, parse_pairs, Lenient, LenientError};
-pub use load::{load, load_partial, Config, KindSchema, OutputEntry, Sources};
+pub use load::{
+    load, load_partial, Config, KindSchema, OutputEntry, Sources, MAX_BATCH_EVENTS,
+    MAX_QUEUE_CAPACITY, MIN_STORE_BYTES,
+};
 pub use schema::{
     CommonSettings, GlobalSettings, IngestSettings, MutualTlsClient, OverflowPolicy,
     PrometheusSettings, QueueSettings, ShutdownSettings, TlsClient, TlsServer, COMMON_KEYS,

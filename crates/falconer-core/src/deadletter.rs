@@ -323,7 +323,11 @@ impl FileWriter {
                 }
                 next = rx.try_recv().ok();
             }
-            if let Err(e) = self.out.flush().and_then(|()| self.out.get_ref().sync_data()) {
+            if let Err(e) = self
+                .out
+                .flush()
+                .and_then(|()| self.out.get_ref().sync_data())
+            {
                 error!(path = %self.path.display(), error = %e, "Cannot sync the dead-letter file.");
             }
             for done in flushes {

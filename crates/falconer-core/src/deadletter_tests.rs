@@ -18,10 +18,16 @@ fn output_metrics(m: &falconer_metrics::Metrics) -> OutputMetrics {
 async fn letters_round_trip_with_metadata_and_exact_payload() {
     let dir = tempfile::tempdir().unwrap();
     let (m, _) = falconer_metrics::Metrics::new(&[]).unwrap();
-    let store = DeadLetters::open(dir.path(), 1 << 20, 2, m.dead_letter_write_errors().clone())
-        .unwrap();
+    let store =
+        DeadLetters::open(dir.path(), 1 << 20, 2, m.dead_letter_write_errors().clone()).unwrap();
     let a = alert("one");
-    store.give_up(&output_metrics(&m), &[a.clone()], DropReason::Rejected, 1, "destination returned 400 Bad Request: bad field");
+    store.give_up(
+        &output_metrics(&m),
+        &[a.clone()],
+        DropReason::Rejected,
+        1,
+        "destination returned 400 Bad Request: bad field",
+    );
     store.flush().await;
     let records: Vec<_> = read_dead_letters(&dir.path().join(DEAD_LETTER_FILE))
         .unwrap()
@@ -33,7 +39,10 @@ async fn letters_round_trip_with_metadata_and_exact_payload() {
     assert_eq!(r.meta.kind, "webhook");
     assert_eq!(r.meta.reason, "rejected");
     assert_eq!(r.meta.attempts, 1);
-    assert_eq!(r.meta.error, "destination returned 400 Bad Request: bad field");
+    assert_eq!(
+        r.meta.error,
+        "destination returned 400 Bad Request: bad field"
+    );
     assert_eq!(r.alert.get().as_bytes(), a.to_json());
     let back = r.to_alert().unwrap();
     assert_eq!(back, *a);
@@ -44,10 +53,21 @@ async fn files_rotate_by_size_and_keep_at_most_maxfiles() {
     let dir = tempfile::tempdir().unwrap();
     let (m, _) = falconer_metrics::Metrics::new(&[]).unwrap();
     let line_len = 450u64; // a little more than one letter
-    let store =
-        DeadLetters::open(dir.path(), line_len, 2, m.dead_letter_write_errors().clone()).unwrap();
+    let store = DeadLetters::open(
+        dir.path(),
+        line_len,
+        2,
+        m.dead_letter_write_errors().clone(),
+    )
+    .unwrap();
     for i in 0..5 {
-        store.give_up(&output_metrics(&m), &[alert(&format!("r{i}"))], DropReason::MaxAge, 3, "x");
+        store.give_up(
+            &output_metrics(&m),
+            &[alert(&format!("r{i}"))],
+            DropReason::MaxAge,
+            3,
+            "x",
+        );
     }
     store.flush().await;
     let base = dir.path().join(DEAD_LETTER_FILE);
@@ -64,9 +84,17 @@ async fn files_rotate_by_size_and_keep_at_most_maxfiles() {
 async fn a_disabled_store_still_counts() {
     let (m, _) = falconer_metrics::Metrics::new(&[]).unwrap();
     let store = DeadLetters::disabled(m.dead_letter_write_errors().clone());
-    store.give_up(&output_metrics(&m), &[alert("a")], DropReason::QueueFull, 0, "full");
+    store.give_up(
+        &output_metrics(&m),
+        &[alert("a")],
+        DropReason::QueueFull,
+        0,
+        "full",
+    );
     store.flush().await;
     let text = String::from_utf8(m.render()).unwrap();
-    assert!(text.contains(r#"falconer_output_dropped_total{kind="webhook",output="hook",reason="queue_full"} 1"#));
+    assert!(text.contains(
+        r#"falconer_output_dropped_total{kind="webhook",output="hook",reason="queue_full"} 1"#
+    ));
     assert!(!text.contains("falconer_output_dead_letters_total{"));
 }

@@ -359,7 +359,9 @@ impl Dispatcher {
                     error!(output = %route.name, error = %e, "Cannot spool an alert.");
                     // The sender must retry: the alert is not durable here.
                     outcome.dropped += 1;
-                    outcome.rejected_by.get_or_insert_with(|| route.name.clone());
+                    outcome
+                        .rejected_by
+                        .get_or_insert_with(|| route.name.clone());
                     self.dead.give_up(
                         &route.metrics,
                         std::slice::from_ref(&alert),
@@ -371,7 +373,9 @@ impl Dispatcher {
                 Err(_) => {
                     route.metrics.queue_depth.dec();
                     outcome.dropped += 1;
-                    outcome.rejected_by.get_or_insert_with(|| route.name.clone());
+                    outcome
+                        .rejected_by
+                        .get_or_insert_with(|| route.name.clone());
                 }
             }
         }
@@ -389,7 +393,9 @@ impl Dispatcher {
         outcome.dropped += 1;
         // A shut-down output refuses like `reject`: the sender must not think it was taken.
         if route.overflow == OverflowPolicy::Reject || reason == DropReason::Shutdown {
-            outcome.rejected_by.get_or_insert_with(|| route.name.clone());
+            outcome
+                .rejected_by
+                .get_or_insert_with(|| route.name.clone());
             // Refused to the sender, who still has the alert: counted, not dead-lettered.
             route.metrics.dropped(1, reason);
         } else {

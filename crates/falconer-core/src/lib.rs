@@ -26,13 +26,13 @@ pub use dispatcher::{
     open_dead_letters, spool_path, BuiltOutput, DispatchOutcome, Dispatcher, ShutdownReport,
     StartError,
 };
-pub use retry::{Decision, RetryPolicy};
 pub use error::{BoxError, BuildError, Retry, SendError, MAX_RETRY_AFTER};
 pub use kind::{
     BuildContext, DeliveryDefaults, OutputConfig, OutputKind, PreparedOutput, Registry,
 };
 pub use output::Output;
 pub use plan::{plan, PlannedOutput};
+pub use retry::{Decision, RetryPolicy};
 pub use throttle::LogThrottle;
 
 /// Re-exported so output crates need not depend on the config crate for it.

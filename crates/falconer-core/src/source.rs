@@ -112,7 +112,8 @@ impl Batcher {
     /// Returns true when the batch is complete.
     fn add(&mut self, e: Envelope) -> bool {
         let size = e.alert.to_json().len();
-        if !self.pending.is_empty() && self.pending_bytes.saturating_add(size) > self.limits.max_bytes
+        if !self.pending.is_empty()
+            && self.pending_bytes.saturating_add(size) > self.limits.max_bytes
         {
             self.carry = Some(e);
             return true;

@@ -68,7 +68,10 @@ impl Output for Scripted {
                     }
                 }
                 return Err(SendError::Partial(
-                    failed.into_iter().map(|(i, c)| (i, status_error(c))).collect(),
+                    failed
+                        .into_iter()
+                        .map(|(i, c)| (i, status_error(c)))
+                        .collect(),
                 ));
             }
         }
@@ -198,13 +201,8 @@ impl Env {
     fn new() -> Self {
         let m = Metrics::new(&[]).unwrap().0;
         let dir = tempfile::tempdir().unwrap();
-        let dead = DeadLetters::open(
-            dir.path(),
-            1 << 20,
-            3,
-            m.dead_letter_write_errors().clone(),
-        )
-        .unwrap();
+        let dead = DeadLetters::open(dir.path(), 1 << 20, 3, m.dead_letter_write_errors().clone())
+            .unwrap();
         Env { m, dir, dead }
     }
 
@@ -300,14 +298,20 @@ async fn a_full_queue_drops_counts_and_dead_letters_or_rejects() {
     let overflow = d.dispatch(alert(Priority::Error, "d")).await;
     assert_eq!(overflow.dropped, 2);
     assert_eq!(overflow.rejected_by.as_deref(), Some("slow"));
-    env.has(r#"falconer_output_dropped_total{kind="scripted",output="slow",reason="queue_full"} 1"#);
+    env.has(
+        r#"falconer_output_dropped_total{kind="scripted",output="slow",reason="queue_full"} 1"#,
+    );
     env.has(r#"falconer_output_queue_depth{kind="scripted",output="slow"} 2"#);
     // `reject` hands the alert back to the sender (503); `drop` keeps it as a dead letter.
     env.has(r#"falconer_output_dead_letters_total{kind="scripted",output="lossy",reason="queue_full"} 1"#);
     let letters = env.dead_letters().await;
     assert_eq!(letters.len(), 1, "{letters:?}");
     assert_eq!(
-        (letters[0].0.as_str(), letters[0].1.as_str(), letters[0].4.as_str()),
+        (
+            letters[0].0.as_str(),
+            letters[0].1.as_str(),
+            letters[0].4.as_str()
+        ),
         ("lossy", "queue_full", "uuid-d")
     );
     hang.release.notify_waiters();
@@ -363,7 +367,9 @@ async fn panics_are_counted_and_dead_lettered_not_fatal() {
         2,
         "worker survives a panicking attempt"
     );
-    env.has(r#"falconer_output_dropped_total{kind="scripted",output="panicking",reason="aborted"} 2"#);
+    env.has(
+        r#"falconer_output_dropped_total{kind="scripted",output="panicking",reason="aborted"} 2"#,
+    );
     env.has(r#"falconer_output_in_flight{kind="scripted",output="panicking"} 0"#);
     let reasons: Vec<String> = env.dead_letters().await.into_iter().map(|l| l.1).collect();
     assert_eq!(reasons, vec!["aborted", "aborted"]);
@@ -401,7 +407,11 @@ async fn exhausted_retries_and_refusals_become_dead_letters() {
     d.dispatch(alert(Priority::Error, "x")).await;
     settle(&d).await;
     assert_eq!(down.calls.load(Ordering::SeqCst), 3);
-    assert_eq!(refusing.calls.load(Ordering::SeqCst), 1, "a 400 is not retried");
+    assert_eq!(
+        refusing.calls.load(Ordering::SeqCst),
+        1,
+        "a 400 is not retried"
+    );
     let mut letters = env.dead_letters().await;
     letters.sort();
     assert_eq!(letters.len(), 2);
@@ -438,7 +448,11 @@ async fn the_breaker_holds_attempts_back_and_probes_until_the_destination_is_bac
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(flaky.calls.load(Ordering::SeqCst), 4);
     tokio::time::sleep(Duration::from_secs(3 * 60)).await;
-    assert_eq!(flaky.calls.load(Ordering::SeqCst), 7, "probes 4, 5, 6 failed, 7 passed");
+    assert_eq!(
+        flaky.calls.load(Ordering::SeqCst),
+        7,
+        "probes 4, 5, 6 failed, 7 passed"
+    );
     assert!(d.open_breakers().is_empty());
     settle(&d).await;
     assert_eq!(*flaky.received.lock().await, vec!["x"]);
@@ -449,7 +463,11 @@ async fn the_breaker_holds_attempts_back_and_probes_until_the_destination_is_bac
 async fn batches_fill_by_count_linger_flushes_and_partial_failures_retry_one_item() {
     let env = Env::new();
     let bulk = scripted_with(
-        vec![Script::Accept, Script::Accept, Script::Partial(vec![(1, 429), (2, 400)])],
+        vec![
+            Script::Accept,
+            Script::Accept,
+            Script::Partial(vec![(1, 429), (2, 400)]),
+        ],
         Script::Accept,
     );
     let mut settings = retrying(3);
@@ -464,12 +482,18 @@ async fn batches_fill_by_count_linger_flushes_and_partial_failures_retry_one_ite
         d.dispatch(alert(Priority::Error, &format!("r{i}"))).await;
     }
     // 25 alerts: two full batches at once, the partial third after the 1 s linger.
-    until("two full batches", || bulk.batches.lock().unwrap().len() == 2).await;
+    until("two full batches", || {
+        bulk.batches.lock().unwrap().len() == 2
+    })
+    .await;
     assert_eq!(*bulk.batches.lock().unwrap(), vec![10, 10]);
     tokio::time::sleep(Duration::from_millis(900)).await;
     assert_eq!(bulk.batches.lock().unwrap().len(), 2, "still lingering");
     tokio::time::sleep(Duration::from_millis(200)).await;
-    until("the lingering batch", || bulk.batches.lock().unwrap().len() >= 3).await;
+    until("the lingering batch", || {
+        bulk.batches.lock().unwrap().len() >= 3
+    })
+    .await;
     settle(&d).await;
     // The third batch (r20..r24) had r21 throttled and r22 refused: only r21 is sent again.
     assert_eq!(*bulk.batches.lock().unwrap(), vec![10, 10, 5, 1]);
@@ -479,7 +503,10 @@ async fn batches_fill_by_count_linger_flushes_and_partial_failures_retry_one_ite
     assert!(!received.contains(&"r22".to_owned()));
     let letters = env.dead_letters().await;
     assert_eq!(letters.len(), 1);
-    assert_eq!((letters[0].1.as_str(), letters[0].4.as_str()), ("rejected", "uuid-r22"));
+    assert_eq!(
+        (letters[0].1.as_str(), letters[0].4.as_str()),
+        ("rejected", "uuid-r22")
+    );
     env.has(r#"falconer_output_deliveries_total{kind="bulk",output="bulk",status="ok"} 24"#);
 }
 
@@ -497,7 +524,11 @@ async fn shutdown_drains_then_dead_letters_what_is_left() {
     }
     assert!(d.not_running().is_empty());
     let report = d.shutdown(Duration::from_millis(500)).await;
-    assert_eq!(fast.received.lock().await.len(), 10, "the healthy queue drained");
+    assert_eq!(
+        fast.received.lock().await.len(),
+        10,
+        "the healthy queue drained"
+    );
     assert_eq!(report.undelivered, vec![("hang".to_owned(), 10, false)]);
     assert_eq!(d.not_running(), vec!["fast", "hang"]);
     // Nothing is accepted after shutdown: refused to the sender, and counted.
@@ -521,12 +552,20 @@ async fn the_spool_delivers_and_replays_what_was_left_after_a_restart() {
     let hang = scripted(Script::Hang);
     let d = env.launch(vec![built("durable", hang.clone(), settings.clone())]);
     for i in 0..20 {
-        assert_eq!(d.dispatch(alert(Priority::Error, &format!("r{i}"))).await.queued, 1);
+        assert_eq!(
+            d.dispatch(alert(Priority::Error, &format!("r{i}")))
+                .await
+                .queued,
+            1
+        );
     }
     env.has(r#"falconer_output_spool_bytes{kind="scripted",output="durable"}"#);
     let report = d.shutdown(Duration::from_millis(200)).await;
     assert_eq!(report.undelivered, vec![("durable".to_owned(), 20, true)]);
-    assert!(env.dead_letters().await.is_empty(), "spooled alerts are not dead letters");
+    assert!(
+        env.dead_letters().await.is_empty(),
+        "spooled alerts are not dead letters"
+    );
     drop(d);
 
     // Second run: everything is delivered from disk, in order, with the original UUIDs.

@@ -244,12 +244,11 @@ async fn deliver(delivery: &Delivery, mut batch: Settle) {
         batch.attempts += 1;
         metrics.attempts.inc();
         let alerts = batch.alerts();
-        let result = match tokio::time::timeout(delivery.timeout, delivery.output.send(&alerts))
-            .await
-        {
-            Ok(result) => result,
-            Err(_) => Err(SendError::Timeout(delivery.timeout)),
-        };
+        let result =
+            match tokio::time::timeout(delivery.timeout, delivery.output.send(&alerts)).await {
+                Ok(result) => result,
+                Err(_) => Err(SendError::Timeout(delivery.timeout)),
+            };
         let error = match result {
             Ok(()) => {
                 delivery.breaker.record(true);

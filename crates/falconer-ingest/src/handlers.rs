@@ -23,18 +23,24 @@ pub(crate) async fn healthz() -> Response {
     with_type(StatusCode::OK, "application/json", r#"{"status": "ok"}"#)
 }
 
-/// 200 when every output's worker runs, 503 naming those that do not.
+/// 200 when every output's worker runs, 503 naming those that do not. Outputs whose circuit
+/// breaker is open are named too (`"status": "degraded"`) but keep the answer 200: taking
+/// Falconer out of a Service because one destination is down would stop every other output.
 pub(crate) async fn ready(State(state): State<Arc<IngestState>>) -> Response {
     let down = state.dispatcher.not_running();
-    if down.is_empty() {
-        with_type(StatusCode::OK, "application/json", r#"{"status": "ready"}"#)
-    } else {
-        let body = serde_json::json!({"status": "not ready", "outputs_not_running": down});
+    let open = state.dispatcher.open_breakers();
+    if !down.is_empty() {
+        let body = serde_json::json!({"status": "not ready", "outputs_not_running": down, "breakers_open": open});
         with_type(
             StatusCode::SERVICE_UNAVAILABLE,
             "application/json",
             body.to_string(),
         )
+    } else if !open.is_empty() {
+        let body = serde_json::json!({"status": "degraded", "breakers_open": open});
+        with_type(StatusCode::OK, "application/json", body.to_string())
+    } else {
+        with_type(StatusCode::OK, "application/json", r#"{"status": "ready"}"#)
     }
 }
 
@@ -54,7 +60,7 @@ pub(crate) async fn test(State(state): State<Arc<IngestState>>, request: Request
     }
     let mut alert = test_alert(falconer_event::now());
     enrich(&state, &mut alert);
-    accept(&state, alert)
+    accept(&state, alert).await
 }
 
 /// `POST /` and every path falcosidekick treats as ingest.
@@ -73,7 +79,7 @@ pub(crate) async fn ingest(State(state): State<Arc<IngestState>>, request: Reque
         Err(e) => return body_error(&state, e),
     };
     match decode(&state, &body) {
-        Ok(alert) => accept(&state, alert),
+        Ok(alert) => accept(&state, alert).await,
         Err(e) => {
             state
                 .metrics
@@ -122,12 +128,12 @@ fn enrich(state: &IngestState, alert: &mut Alert) {
 }
 
 /// Dispatches a valid, enriched alert and counts the request once, by its outcome.
-fn accept(state: &IngestState, alert: Alert) -> Response {
+async fn accept(state: &IngestState, alert: Alert) -> Response {
     if state.debug {
         info!(alert = %String::from_utf8_lossy(alert.to_json()), "Alert received.");
     }
     let alert = Arc::new(alert);
-    let outcome = state.dispatcher.dispatch(alert.clone());
+    let outcome = state.dispatcher.dispatch(alert.clone()).await;
     match outcome.rejected_by {
         None => {
             state.metrics.alert_accepted(&alert);

@@ -52,7 +52,10 @@ fn harness(enrich: EnrichSettings, max_body: usize, overflow: OverflowPolicy) ->
             output: collected.clone(),
         }],
         &metrics,
-    );
+        falconer_core::DeadLetters::disabled(metrics.dead_letter_write_errors().clone()),
+        std::path::Path::new("unused-without-spool"),
+    )
+    .expect("launch");
     let state = Arc::new(IngestState {
         dispatcher: Arc::new(dispatcher),
         enricher: Arc::new(Enricher::new(&enrich).unwrap()),

@@ -278,6 +278,16 @@ impl OutputMetrics {
             .inc_by(count);
     }
 
+    /// Alerts delivered so far.
+    pub fn delivered_count(&self) -> u64 {
+        self.delivered.get()
+    }
+
+    /// Alerts given up so far (not counting those refused at the queue).
+    pub fn failed_count(&self) -> u64 {
+        self.failed.get()
+    }
+
     /// The instance name.
     pub fn output_name(&self) -> &str {
         &self.labels[0]

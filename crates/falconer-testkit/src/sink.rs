@@ -27,6 +27,8 @@ pub struct RecordedRequest {
     pub headers: Vec<(String, String)>,
     /// The body.
     pub body: Bytes,
+    /// When the request arrived (before any scripted delay).
+    pub received_at: std::time::Instant,
 }
 
 impl RecordedRequest {
@@ -183,6 +185,7 @@ impl Drop for RecordingSink {
 }
 
 async fn record(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let received_at = std::time::Instant::now();
     let (parts, body) = request.into_parts();
     let body = to_bytes(body, usize::MAX).await.unwrap_or_default();
     let recorded = RecordedRequest {
@@ -200,6 +203,7 @@ async fn record(State(shared): State<Arc<Shared>>, request: Request) -> Response
             })
             .collect(),
         body,
+        received_at,
     };
     let reply = lock(&shared.script)
         .pop_front()

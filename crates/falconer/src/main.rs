@@ -1,10 +1,12 @@
 //! `falconer`: a drop-in, loss-aware replacement for falcosidekick.
 //!
 //! `falconer [run] [-c FILE]` serves; `falconer check -c FILE` validates a configuration
-//! offline; `falconer version` prints the version.
+//! offline; `falconer replay --output NAME FILE` sends dead letters again; `falconer version`
+//! prints the version.
 
 mod check;
 mod outputs;
+mod replay;
 mod run;
 mod startup;
 
@@ -30,6 +32,17 @@ enum Command {
     Run,
     /// Validate the configuration offline and list every problem with its path.
     Check,
+    /// Send dead letters again through an output of the configuration.
+    Replay {
+        /// The output instance to send them to (by default, only its own dead letters).
+        #[arg(long)]
+        output: String,
+        /// Send every dead letter of the file, whichever output gave it up.
+        #[arg(long)]
+        all: bool,
+        /// A dead-letter file (`deadletter.jsonl` under `datadir`, or a rotated one).
+        file: PathBuf,
+    },
     /// Print the version.
     Version,
 }
@@ -39,6 +52,9 @@ fn main() -> ExitCode {
     match cli.command.unwrap_or(Command::Run) {
         Command::Run => run::run(cli.config_file.as_deref()),
         Command::Check => check::check(cli.config_file.as_deref()),
+        Command::Replay { output, all, file } => {
+            replay::replay(cli.config_file.as_deref(), &output, all, &file)
+        }
         Command::Version => {
             println!("falconer {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use falconer_core::Dispatcher;
+use falconer_core::{Dispatcher, StartError};
 use falconer_event::Enricher;
 use falconer_ingest::{router, serve, IngestLimits, IngestState, ServeSettings};
 use falconer_metrics::Metrics;
@@ -15,25 +15,31 @@ use tracing::{error, info, warn};
 /// Serves until SIGTERM/SIGINT, then drains. Exit 1 when the config is invalid or an output
 /// cannot be built.
 pub fn run(file: Option<&Path>) -> ExitCode {
-    // With one CPU available (a container limit, or pinning), a current-thread runtime
-    // does the same work without the multi-thread scheduler's hand-offs.
+    match runtime() {
+        Some(rt) => rt.block_on(async_run(file)),
+        None => ExitCode::FAILURE,
+    }
+}
+
+/// The async runtime. With one CPU available (a container limit, or pinning), a
+/// current-thread runtime does the same work without the multi-thread scheduler's hand-offs.
+pub(crate) fn runtime() -> Option<tokio::runtime::Runtime> {
     let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     let mut builder = if cpus == 1 {
         tokio::runtime::Builder::new_current_thread()
     } else {
         tokio::runtime::Builder::new_multi_thread()
     };
-    let runtime = match builder.enable_all().build() {
-        Ok(rt) => rt,
+    match builder.enable_all().build() {
+        Ok(rt) => Some(rt),
         Err(e) => {
             eprintln!("cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
+            None
         }
-    };
-    runtime.block_on(async_run(file))
+    }
 }
 
-fn init_logging(debug: bool) {
+pub(crate) fn init_logging(debug: bool) {
     let default = if debug { "debug" } else { "info" };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
@@ -85,10 +91,14 @@ async fn async_run(file: Option<&Path>) -> ExitCode {
     };
     let dispatcher = match Dispatcher::start(planned, &metrics, global.clone()).await {
         Ok(d) => Arc::new(d),
-        Err(errors) => {
+        Err(StartError::Build(errors)) => {
             for e in errors {
                 error!(error = %e, "Cannot start output.");
             }
+            return ExitCode::FAILURE;
+        }
+        Err(e) => {
+            error!(error = %e, "Cannot start.");
             return ExitCode::FAILURE;
         }
     };
@@ -145,8 +155,12 @@ async fn async_run(file: Option<&Path>) -> ExitCode {
     if report.undelivered.is_empty() {
         info!("All queued alerts were delivered or accounted for. Bye.");
     } else {
-        for (output, count) in &report.undelivered {
-            error!(output = %output, alerts = count, "Shutdown grace period ended; alerts not delivered.");
+        for (output, count, spooled) in &report.undelivered {
+            if *spooled {
+                warn!(output = %output, alerts = count, "Shutdown grace period ended; alerts stay in the spool for the next start.");
+            } else {
+                error!(output = %output, alerts = count, dead_letters = ?dispatcher.dead_letters().path(), "Shutdown grace period ended; alerts not delivered were kept as dead letters.");
+            }
         }
     }
     ExitCode::SUCCESS

@@ -26,7 +26,8 @@ impl OutputConfig for NullConfig {
     const BLOCK: &'static str = "null";
     const ENABLED_BY: &'static [&'static str] = &["enabled"];
     const DESTINATION: &'static str = "null";
-    const DEFAULTS: DeliveryDefaults = DeliveryDefaults { max_batch: 1024 };
+    const DEFAULTS: DeliveryDefaults =
+        DeliveryDefaults::batching(1024, usize::MAX, std::time::Duration::ZERO);
 
     fn validate(&self, _problems: &mut Vec<(String, String)>) {}
 

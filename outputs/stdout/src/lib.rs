@@ -29,7 +29,8 @@ impl OutputConfig for StdoutConfig {
     const BLOCK: &'static str = "stdout";
     const ENABLED_BY: &'static [&'static str] = &["enabled"];
     const DESTINATION: &'static str = "stdout";
-    const DEFAULTS: DeliveryDefaults = DeliveryDefaults { max_batch: 256 };
+    const DEFAULTS: DeliveryDefaults =
+        DeliveryDefaults::batching(256, usize::MAX, std::time::Duration::ZERO);
 
     fn validate(&self, _problems: &mut Vec<(String, String)>) {}
 
