@@ -10,7 +10,7 @@ pub struct Falconer {
     child: Child,
     pub port: u16,
     log: PathBuf,
-    _dir: TempDir,
+    _dir: Option<TempDir>,
 }
 
 /// A scratch directory removed on drop.
@@ -57,33 +57,52 @@ impl Falconer {
     /// (plus `LISTENADDRESS`/`LISTENPORT`), and waits until `/ping` answers.
     pub async fn start(yaml: &str, env: &[(&str, &str)]) -> Falconer {
         let dir = TempDir::new("run");
-        let config = dir.0.join("config.yaml");
+        let mut f = Falconer::start_in(&dir.0, yaml, env).await;
+        f._dir = Some(dir);
+        f
+    }
+
+    /// Starts falconer in `dir` (its working directory, so `datadir` defaults there), with
+    /// `yaml` as `dir/config.yaml`. The directory outlives the process: a restart finds its
+    /// spool and dead letters.
+    pub async fn start_in(dir: &std::path::Path, yaml: &str, env: &[(&str, &str)]) -> Falconer {
+        let config = dir.join("config.yaml");
         std::fs::write(&config, yaml).expect("write config");
         let port = free_port();
+        let log = dir.join(format!("stderr-{port}.log"));
         let mut cmd = Command::new(binary());
         cmd.arg("-c")
             .arg(&config)
+            .current_dir(dir)
             .env_clear()
             .env("LISTENADDRESS", "127.0.0.1")
             .env("LISTENPORT", port.to_string())
             .env("RUST_LOG", "info")
             .stdout(Stdio::null())
-            .stderr(Stdio::from(
-                std::fs::File::create(dir.0.join("stderr.log")).expect("log file"),
-            ));
+            .stderr(Stdio::from(std::fs::File::create(&log).expect("log file")));
         for (k, v) in env {
             cmd.env(k, v);
         }
         let child = cmd.spawn().expect("spawn falconer");
-        let log = dir.0.join("stderr.log");
         let mut f = Falconer {
             child,
             port,
             log,
-            _dir: dir,
+            _dir: None,
         };
         f.wait_ready().await;
         f
+    }
+
+    /// Kills the process with SIGKILL (no drain, no flush).
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     async fn wait_ready(&mut self) {

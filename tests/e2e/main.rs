@@ -1,5 +1,6 @@
 //! End-to-end tests: the built `falconer` binary, real HTTP on loopback, a recording sink.
 
+mod delivery;
 mod harness;
 
 use std::time::Duration;

@@ -211,9 +211,16 @@ impl Dispatcher {
                     )));
                 }
                 let (hot_tx, hot_rx) = mpsc::channel(common.queue.capacity);
-                let spool = Spool::open(&path, common.spool.maxbytes, hot_tx).map_err(|e| {
-                    StartError::Storage(format!("{}: spool {}: {e}", entry.path, path.display()))
-                })?;
+                let gauge = output_metrics.spool_bytes.clone();
+                let on_used = Box::new(move |used: u64| gauge.set(used as i64));
+                let spool =
+                    Spool::open(&path, common.spool.maxbytes, hot_tx, on_used).map_err(|e| {
+                        StartError::Storage(format!(
+                            "{}: spool {}: {e}",
+                            entry.path,
+                            path.display()
+                        ))
+                    })?;
                 output_metrics.spool_bytes.set(spool.used() as i64);
                 let backlog = spool.committed().saturating_sub(spool.first_pending() - 1);
                 if backlog > 0 {
@@ -348,12 +355,7 @@ impl Dispatcher {
         // Every append is already with the writer: they share one commit.
         for (route, commit) in commits {
             match commit.await {
-                Ok(Ok(_)) => {
-                    outcome.queued += 1;
-                    if let Intake::Spool(spool) = &route.intake {
-                        route.metrics.spool_bytes.set(spool.used() as i64);
-                    }
-                }
+                Ok(Ok(_)) => outcome.queued += 1,
                 Ok(Err(e)) => {
                     route.metrics.queue_depth.dec();
                     error!(output = %route.name, error = %e, "Cannot spool an alert.");

@@ -211,7 +211,8 @@ impl SpoolSource {
             let item = self.peeked.take().or_else(|| self.hot.try_recv().ok());
             match item {
                 Some((seq, _)) if seq < self.next_seq => continue, // read from disk already
-                Some((seq, e)) if seq == self.next_seq => {
+                Some((seq, mut e)) if seq == self.next_seq => {
+                    e.seq = Some(seq);
                     self.next_seq += 1;
                     return Some(self.handed_out(e));
                 }

@@ -574,7 +574,13 @@ async fn the_spool_delivers_and_replays_what_was_left_after_a_restart() {
     until_async(|| async { ok.received.lock().await.len() == 20 }).await;
     let expected: Vec<String> = (0..20).map(|i| format!("r{i}")).collect();
     assert_eq!(*ok.received.lock().await, expected);
+    // New alerts take the hot path and are acknowledged too.
+    for i in 20..25 {
+        d.dispatch(alert(Priority::Error, &format!("r{i}"))).await;
+    }
+    until_async(|| async { ok.received.lock().await.len() == 25 }).await;
     settle(&d).await;
+    env.has(r#"falconer_output_spool_bytes{kind="scripted",output="durable"} 0"#);
     drop(d);
     // Third run: nothing left to replay.
     let again = scripted(Script::Accept);

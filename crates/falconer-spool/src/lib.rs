@@ -59,6 +59,9 @@ impl SpoolError {
     }
 }
 
+/// Told the payload bytes a spool holds after each commit.
+pub type UsedObserver = Box<dyn Fn(u64) + Send + 'static>;
+
 /// A durable queue of payloads; `T` is the in-memory item handed to the reader on the hot path.
 pub struct Spool<T> {
     inner: Arc<Inner<T>>,
@@ -96,10 +99,12 @@ impl<T: Send + 'static> Spool<T> {
     /// Opens (or creates) the spool at `path`, holding at most `max_bytes` of payload.
     /// Items of committed appends are offered to `hot` (dropped when it is full; the reader
     /// then reads them back from disk).
+    /// `on_used` is told the payload bytes held after every commit (for a gauge).
     pub fn open(
         path: &Path,
         max_bytes: u64,
         hot: mpsc::Sender<(u64, T)>,
+        on_used: UsedObserver,
     ) -> Result<Spool<T>, SpoolError> {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|e| {
@@ -118,6 +123,7 @@ impl<T: Send + 'static> Spool<T> {
             next_seq: last + 1,
             committed: committed_tx,
             hot,
+            on_used,
         };
         let thread = std::thread::Builder::new()
             .name("falconer-spool".into())

@@ -6,7 +6,7 @@ use super::*;
 
 fn open(dir: &Path, max: u64) -> (Spool<&'static str>, mpsc::Receiver<(u64, &'static str)>) {
     let (tx, rx) = mpsc::channel(2);
-    let spool = Spool::open(&dir.join("out.redb"), max, tx).expect("open spool");
+    let spool = Spool::open(&dir.join("out.redb"), max, tx, Box::new(|_| {})).expect("open spool");
     (spool, rx)
 }
 
@@ -99,7 +99,8 @@ async fn a_full_spool_refuses_at_once_and_acks_make_room() {
 async fn many_concurrent_appends_share_commits() {
     let dir = tempfile::tempdir().unwrap();
     let (tx, _rx) = mpsc::channel(1);
-    let spool: Spool<u32> = Spool::open(&dir.path().join("s.redb"), 1 << 24, tx).unwrap();
+    let spool: Spool<u32> =
+        Spool::open(&dir.path().join("s.redb"), 1 << 24, tx, Box::new(|_| {})).unwrap();
     let answers: Vec<_> = (0..500u32)
         .map(|i| spool.append(Bytes::from(vec![b'x'; 100]), i).unwrap())
         .collect();

@@ -34,6 +34,7 @@ pub(crate) struct Writer<T> {
     pub(crate) next_seq: u64,
     pub(crate) committed: watch::Sender<u64>,
     pub(crate) hot: mpsc::Sender<(u64, T)>,
+    pub(crate) on_used: crate::UsedObserver,
 }
 
 impl<T> Writer<T> {
@@ -121,7 +122,8 @@ impl<T> Writer<T> {
             }
         }
         txn.commit().map_err(SpoolError::storage)?;
-        self.used.fetch_sub(freed, Ordering::AcqRel);
+        let used = self.used.fetch_sub(freed, Ordering::AcqRel) - freed;
+        (self.on_used)(used);
         Ok(())
     }
 

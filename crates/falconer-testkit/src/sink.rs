@@ -118,9 +118,12 @@ pub struct RecordingSink {
 impl RecordingSink {
     /// Starts a sink on a free loopback port.
     pub async fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind loopback");
+        Self::start_on(SocketAddr::from(([127, 0, 0, 1], 0))).await
+    }
+
+    /// Starts a sink on `addr` (to bring a destination "back" on the port it had).
+    pub async fn start_on(addr: SocketAddr) -> Self {
+        let listener = TcpListener::bind(addr).await.expect("bind loopback");
         let addr = listener.local_addr().expect("local addr");
         let shared = Arc::new(Shared::default());
         let app = Router::new().fallback(record).with_state(shared.clone());
