@@ -298,3 +298,100 @@ fn env_only_unimplemented_outputs_warn() {
     assert_eq!(config.warnings.len(), 1, "{:?}", config.warnings);
     assert!(config.warnings[0].starts_with("slack:"));
 }
+
+#[test]
+fn delivery_settings_load_from_file_and_env() {
+    let yaml = r#"
+datadir: /var/lib/falconer
+deadletter:
+  maxfiles: 3
+webhook:
+  address: http://127.0.0.1:9090/
+  retry:
+    maxattempts: 8
+    maxbackoff: 1m
+  breaker:
+    failures: 2
+outputs:
+  - name: bulk
+    type: webhook
+    address: http://127.0.0.1:9091/
+    spool:
+      enabled: true
+      maxbytes: 1048576
+    batch:
+      maxevents: 500
+      linger: 2s
+"#;
+    let config = load(
+        &sources(
+            yaml,
+            &[
+                ("WEBHOOK_RETRY_INITIALBACKOFF", "250ms"),
+                ("DEADLETTER_MAXBYTES", "1048576"),
+            ],
+        ),
+        KINDS,
+    )
+    .unwrap();
+    assert_eq!(config.global.datadir, "/var/lib/falconer");
+    assert_eq!(config.global.deadletter.maxfiles, 3);
+    assert_eq!(config.global.deadletter.maxbytes, 1_048_576);
+    let hook = &config.outputs[0].common;
+    assert_eq!(hook.retry.maxattempts, Some(8));
+    assert_eq!(
+        hook.retry.initialbackoff,
+        Some(crate::GoDuration(std::time::Duration::from_millis(250)))
+    );
+    assert_eq!(
+        hook.retry.maxbackoff,
+        Some(crate::GoDuration::from_secs(60))
+    );
+    assert_eq!(hook.breaker.failures, 2);
+    assert!(!hook.spool.enabled);
+    let bulk = &config.outputs[1].common;
+    assert!(bulk.spool.enabled);
+    assert_eq!(bulk.spool.maxbytes, 1_048_576);
+    assert_eq!(bulk.batch.maxevents, Some(500));
+    assert_eq!(bulk.batch.linger, Some(crate::GoDuration::from_secs(2)));
+}
+
+#[test]
+fn delivery_settings_are_validated_with_paths() {
+    let yaml = r#"
+datadir: ""
+deadletter:
+  maxbytes: 10
+  output: nowhere
+outputs:
+  - name: a
+    type: webhook
+    address: http://127.0.0.1:9090/
+    retry:
+      initialbackoff: 5s
+      maxbackoff: 1s
+      maxage: 0s
+    breaker:
+      cooldown: 0s
+    batch:
+      maxevents: 0
+    spool:
+      enabled: true
+      maxbytes: 100
+"#;
+    let mut got = messages(load(&sources(yaml, &[]), KINDS).unwrap_err());
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            "datadir: must name a folder (the dead-letter store and spools live there)",
+            "deadletter.maxbytes: must be at least 65536",
+            "deadletter.output: no output instance is named \"nowhere\"",
+            "outputs[0] (a).batch.maxevents: must be between 1 and 100000",
+            "outputs[0] (a).breaker.cooldown: must be greater than 0",
+            "outputs[0] (a).retry.maxage: must be greater than 0",
+            "outputs[0] (a).retry.maxbackoff: must not be shorter than retry.initialbackoff (5s)",
+            "outputs[0] (a).spool.maxbytes: must be at least 65536",
+        ]
+    );
+}

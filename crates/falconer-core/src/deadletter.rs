@@ -8,8 +8,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
-use std::sync::{Arc, Mutex, OnceLock};
-use std::thread::JoinHandle;
+use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
 use falconer_event::Alert;
@@ -89,7 +88,6 @@ enum Message {
 /// the log.
 pub struct DeadLetters {
     file: Option<SyncSender<Message>>,
-    thread: Mutex<Option<JoinHandle<()>>>,
     path: Option<PathBuf>,
     write_errors: IntCounter,
     log: LogThrottle,
@@ -136,13 +134,13 @@ impl DeadLetters {
         std::fs::create_dir_all(dir).map_err(fail)?;
         let file = FileWriter::open(path.clone(), max_bytes, max_files).map_err(fail)?;
         let (tx, rx) = sync_channel(BACKLOG);
-        let thread = std::thread::Builder::new()
+        // The thread ends when the store is dropped (its channel closes).
+        std::thread::Builder::new()
             .name("falconer-deadletter".into())
             .spawn(move || file.run(rx))
             .map_err(fail)?;
         Ok(Arc::new(DeadLetters {
             file: Some(tx),
-            thread: Mutex::new(Some(thread)),
             path: Some(path),
             write_errors,
             log: LogThrottle::new(1000),
@@ -154,7 +152,6 @@ impl DeadLetters {
     pub fn disabled(write_errors: IntCounter) -> Arc<Self> {
         Arc::new(DeadLetters {
             file: None,
-            thread: Mutex::new(None),
             path: None,
             write_errors,
             log: LogThrottle::new(1000),
@@ -272,17 +269,6 @@ impl DeadLetters {
         if sent {
             let _ = rx.await;
         }
-    }
-
-    /// Flushes, then stops the writer thread (at process end).
-    pub async fn close(&self) {
-        self.flush().await;
-        let thread = self
-            .thread
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take();
-        drop(thread);
     }
 }
 

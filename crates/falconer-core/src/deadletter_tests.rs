@@ -23,7 +23,7 @@ async fn letters_round_trip_with_metadata_and_exact_payload() {
     let a = alert("one");
     store.give_up(
         &output_metrics(&m),
-        &[a.clone()],
+        std::slice::from_ref(&a),
         DropReason::Rejected,
         1,
         "destination returned 400 Bad Request: bad field",

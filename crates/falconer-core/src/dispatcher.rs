@@ -358,19 +358,13 @@ impl Dispatcher {
                 Ok(Ok(_)) => outcome.queued += 1,
                 Ok(Err(e)) => {
                     route.metrics.queue_depth.dec();
-                    error!(output = %route.name, error = %e, "Cannot spool an alert.");
-                    // The sender must retry: the alert is not durable here.
+                    error!(output = %route.name, error = %e, "Cannot spool an alert; answering 503.");
+                    // Not durable here: the sender is told to send it again.
                     outcome.dropped += 1;
                     outcome
                         .rejected_by
                         .get_or_insert_with(|| route.name.clone());
-                    self.dead.give_up(
-                        &route.metrics,
-                        std::slice::from_ref(&alert),
-                        DropReason::Shutdown,
-                        0,
-                        &e.to_string(),
-                    );
+                    route.metrics.dropped(1, DropReason::SpoolError);
                 }
                 Err(_) => {
                     route.metrics.queue_depth.dec();
@@ -378,6 +372,7 @@ impl Dispatcher {
                     outcome
                         .rejected_by
                         .get_or_insert_with(|| route.name.clone());
+                    route.metrics.dropped(1, DropReason::Shutdown);
                 }
             }
         }

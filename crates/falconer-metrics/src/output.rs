@@ -28,6 +28,8 @@ pub enum DropReason {
     Aborted,
     /// A spooled record could not be read back.
     Corrupt,
+    /// The spool could not write the alert (a disk error); the sender was answered 503.
+    SpoolError,
 }
 
 impl DropReason {
@@ -42,6 +44,7 @@ impl DropReason {
             DropReason::Shutdown => "shutdown",
             DropReason::Aborted => "aborted",
             DropReason::Corrupt => "corrupt",
+            DropReason::SpoolError => "spool_error",
         }
     }
 

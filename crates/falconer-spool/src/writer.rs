@@ -18,11 +18,17 @@ const MAX_GROUP: usize = 4096;
 /// than this; a crash loses at most this much of acknowledgements (redelivered, not lost).
 const ACK_SYNC_INTERVAL: Duration = Duration::from_secs(1);
 
+/// Where an append's sequence number (or failure) is sent.
+pub(crate) type Reply = oneshot::Sender<Result<u64, SpoolError>>;
+
+/// An append waiting for its commit.
+type Pending<T> = (Bytes, T, Reply);
+
 pub(crate) enum Request<T> {
     Append {
         payload: Bytes,
         item: T,
-        reply: oneshot::Sender<Result<u64, SpoolError>>,
+        reply: Reply,
     },
     Ack(Vec<u64>),
     Close(oneshot::Sender<Result<(), SpoolError>>),
@@ -96,7 +102,7 @@ impl<T> Writer<T> {
 
     fn commit(
         &mut self,
-        appends: &[(Bytes, T, oneshot::Sender<Result<u64, SpoolError>>)],
+        appends: &[Pending<T>],
         acks: &[u64],
         durable: bool,
     ) -> Result<(), SpoolError> {
@@ -129,7 +135,7 @@ impl<T> Writer<T> {
 
     /// Hands committed items to the reader (in order, before the committed mark moves, so a
     /// reader that sees the mark also sees every item that fit in the channel), then answers.
-    fn publish(&mut self, appends: Vec<(Bytes, T, oneshot::Sender<Result<u64, SpoolError>>)>) {
+    fn publish(&mut self, appends: Vec<Pending<T>>) {
         if appends.is_empty() {
             return;
         }
