@@ -292,7 +292,9 @@ impl Dispatcher {
         })
     }
 
-    fn redirect_dead_letters(&self, output: &str) {
+    /// Sends dead letters to the output instance named `output` (`deadletter.output`) rather
+    /// than to the file; a spooled output cannot take them (they go to the file).
+    pub fn redirect_dead_letters(&self, output: &str) {
         if let Some(route) = self.routes.iter().find(|r| r.name == output) {
             if let Intake::Memory(tx) = &route.intake {
                 self.dead

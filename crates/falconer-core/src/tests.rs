@@ -593,6 +593,59 @@ async fn the_spool_delivers_and_replays_what_was_left_after_a_restart() {
     assert!(again.received.lock().await.is_empty());
 }
 
+#[tokio::test]
+async fn a_full_spool_applies_the_overflow_policy() {
+    let env = Env::new();
+    let mut lossy = common("", 100, OverflowPolicy::Drop);
+    lossy.spool.enabled = true;
+    lossy.spool.maxbytes = 1500; // room for a few alerts only
+    let mut strict = lossy.clone();
+    strict.queue.overflow = OverflowPolicy::Reject;
+    let d = env.launch(vec![
+        built("lossy", scripted(Script::Hang), lossy),
+        built("strict", scripted(Script::Hang), strict),
+    ]);
+    let mut refused = 0;
+    for i in 0..20 {
+        let outcome = d.dispatch(alert(Priority::Error, &format!("r{i}"))).await;
+        if outcome.rejected_by.as_deref() == Some("strict") {
+            refused += 1;
+        }
+    }
+    assert!(refused > 0 && refused < 20, "{refused}");
+    let dead = env.dead_letters().await;
+    // `drop` keeps what did not fit as dead letters; `reject` hands it back to the sender.
+    assert_eq!(dead.len(), refused, "{dead:?}");
+    assert!(dead.iter().all(|l| l.0 == "lossy" && l.1 == "spool_full"));
+    env.has(&format!(
+        r#"falconer_output_dropped_total{{kind="scripted",output="strict",reason="spool_full"}} {refused}"#
+    ));
+    d.shutdown(Duration::from_millis(50)).await;
+}
+
+#[tokio::test]
+async fn dead_letters_can_go_to_another_output() {
+    let env = Env::new();
+    let refusing = scripted(Script::Fail(400));
+    let archive = scripted(Script::Accept);
+    let d = env.launch(vec![
+        built("refusing", refusing.clone(), retrying(3)),
+        built(
+            "archive",
+            archive.clone(),
+            common("critical", 10, OverflowPolicy::Drop),
+        ),
+    ]);
+    d.redirect_dead_letters("archive");
+    // Below the archive's minimum priority, so it only gets it as a dead letter.
+    d.dispatch(alert(Priority::Warning, "w")).await;
+    until_async(|| async { archive.received.lock().await.len() == 1 }).await;
+    settle(&d).await;
+    assert_eq!(*archive.received.lock().await, vec!["w"]);
+    assert!(env.dead_letters().await.is_empty(), "not in the file");
+    env.has(r#"falconer_output_dead_letters_total{kind="scripted",output="refusing",reason="rejected"} 1"#);
+}
+
 async fn until_async<F, Fut>(mut done: F)
 where
     F: FnMut() -> Fut,
