@@ -7,7 +7,8 @@
 //! * `bare`    — read the whole body, reply `200` (HTTP floor).
 //! * `parse`   — `bare` plus a `serde_json::Value` parse (ingest floor).
 //! * `forward` — a minimal queued forwarder to N sinks (delivery baseline).
-//! * `sink`    — a fast counting HTTP sink (the forwarders' destination).
+//! * `sink`    — a fast counting HTTP sink (the forwarders' destination); it can
+//!   fail every Nth request and count distinct alert uuids.
 
 mod bare;
 mod forward;
@@ -63,7 +64,21 @@ enum Mode {
     /// Enqueue each body for every sink and reply 200; forward in background.
     Forward(ForwardArgs),
     /// Count POSTed requests and bytes; `GET /count`, `POST /reset`.
-    Sink(Common),
+    Sink(SinkArgs),
+}
+
+/// Arguments of the `sink` mode.
+#[derive(Debug, Args)]
+struct SinkArgs {
+    /// Listener and runtime options.
+    #[command(flatten)]
+    common: Common,
+    /// Answer every Nth POST with `500` (`0` = never).
+    #[arg(long, default_value_t = 0)]
+    fail_every: u64,
+    /// Count distinct `uuid` values of the accepted alerts.
+    #[arg(long)]
+    unique: bool,
 }
 
 /// Arguments of the `forward` mode.
@@ -106,7 +121,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     match cli.mode {
         Mode::Bare(c) => runtime(c.threads)?.block_on(bare::run(c.addr()))?,
         Mode::Parse(c) => runtime(c.threads)?.block_on(parse::run(c.addr()))?,
-        Mode::Sink(c) => runtime(c.threads)?.block_on(sink::run(c.addr()))?,
+        Mode::Sink(s) => {
+            let cfg = sink::Config {
+                fail_every: s.fail_every,
+                unique: s.unique,
+            };
+            runtime(s.common.threads)?.block_on(sink::run(s.common.addr(), cfg))?;
+        }
         Mode::Forward(f) => {
             let cfg = forward::Config {
                 sinks: f.sinks,
