@@ -36,15 +36,19 @@ fn metric(text: &str, series: &str) -> f64 {
 }
 
 async fn wait_metric(f: &Falconer, series: &str, at_least: f64) {
+    wait_until(f, series, |v| v >= at_least, &format!(">= {at_least}")).await;
+}
+
+async fn wait_until(f: &Falconer, series: &str, ok: impl Fn(f64) -> bool, expected: &str) {
     let started = Instant::now();
     loop {
         let value = metric(&f.metrics().await, series);
-        if value >= at_least {
+        if ok(value) {
             return;
         }
         assert!(
             started.elapsed() < WAIT,
-            "{series} stayed at {value}, expected {at_least}"
+            "{series} stayed at {value}, expected {expected}"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -115,14 +119,15 @@ async fn with_the_spool_an_outage_loses_nothing_and_duplicates_nothing() {
         (40, 40),
         "each alert exactly once"
     );
+    // Acknowledgements reach the spool shortly after delivery.
+    wait_until(
+        &f,
+        r#"falconer_output_spool_bytes{kind="webhook",output="hook"}"#,
+        |v| v == 0.0,
+        "0",
+    )
+    .await;
     let m = f.metrics().await;
-    assert_eq!(
-        metric(
-            &m,
-            r#"falconer_output_spool_bytes{kind="webhook",output="hook"}"#
-        ),
-        0.0
-    );
     assert!(!m.contains("falconer_output_dropped_total{"), "{m}");
     assert!(dead_letter_uuids(&dir.0).is_empty());
     let (ok, _) = f.terminate();

@@ -36,6 +36,10 @@ use tokio::sync::{mpsc, oneshot, watch};
 
 use writer::{Request, Writer};
 
+/// redb's page cache per spool. The hot path rarely reads back, so a small cache bounds
+/// memory without costing throughput.
+const CACHE_BYTES: usize = 8 * 1024 * 1024;
+
 /// The one table: sequence number → payload.
 const RECORDS: TableDefinition<u64, &[u8]> = TableDefinition::new("records");
 
@@ -78,7 +82,7 @@ impl<T> Clone for Spool<T> {
 struct Inner<T> {
     path: PathBuf,
     db: Arc<Database>,
-    requests: mpsc::UnboundedSender<Request<T>>,
+    requests: std::sync::mpsc::Sender<Request<T>>,
     used: Arc<AtomicU64>,
     max_bytes: u64,
     committed: watch::Receiver<u64>,
@@ -111,12 +115,15 @@ impl<T: Send + 'static> Spool<T> {
                 SpoolError::Storage(format!("cannot create {}: {e}", parent.display()))
             })?;
         }
-        let db = Database::create(path).map_err(SpoolError::storage)?;
+        let db = Database::builder()
+            .set_cache_size(CACHE_BYTES)
+            .create(path)
+            .map_err(SpoolError::storage)?;
         let (used, first, last) = scan(&db)?;
         let db = Arc::new(db);
         let used = Arc::new(AtomicU64::new(used));
         let (committed_tx, committed) = watch::channel(last);
-        let (requests, rx) = mpsc::unbounded_channel();
+        let (requests, rx) = std::sync::mpsc::channel();
         let writer = Writer {
             db: db.clone(),
             used: used.clone(),

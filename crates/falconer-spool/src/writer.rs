@@ -6,6 +6,8 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use redb::{Database, Durability};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+
 use tokio::sync::{mpsc, oneshot, watch};
 use tracing::error;
 
@@ -13,6 +15,9 @@ use crate::{SpoolError, RECORDS};
 
 /// Most requests written in one transaction.
 const MAX_GROUP: usize = 4096;
+
+/// Longest an acknowledgement waits for a transaction to ride along with.
+const ACK_LINGER: Duration = Duration::from_millis(100);
 
 /// Acknowledgement-only transactions skip their fsync unless the last durable commit is older
 /// than this; a crash loses at most this much of acknowledgements (redelivered, not lost).
@@ -44,10 +49,25 @@ pub(crate) struct Writer<T> {
 }
 
 impl<T> Writer<T> {
-    pub(crate) fn run(mut self, mut rx: mpsc::UnboundedReceiver<Request<T>>) {
+    pub(crate) fn run(mut self, rx: Receiver<Request<T>>) {
         let mut last_sync = Instant::now();
-        while let Some(first) = rx.blocking_recv() {
-            let mut group = vec![first];
+        // Acknowledgements wait for the next append's commit, or ACK_LINGER at most: under
+        // load they ride along; when idle they cost one transaction per ACK_LINGER.
+        let mut acks: Vec<u64> = Vec::new();
+        let mut acks_since: Option<Instant> = None;
+        loop {
+            let first = match acks_since {
+                None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+                Some(since) => {
+                    let wait = ACK_LINGER.saturating_sub(since.elapsed());
+                    rx.recv_timeout(wait)
+                }
+            };
+            let mut group = match first {
+                Ok(request) => vec![request],
+                Err(RecvTimeoutError::Timeout) => Vec::new(),
+                Err(RecvTimeoutError::Disconnected) => return,
+            };
             while group.len() < MAX_GROUP {
                 match rx.try_recv() {
                     Ok(r) => group.push(r),
@@ -55,7 +75,6 @@ impl<T> Writer<T> {
                 }
             }
             let mut appends = Vec::new();
-            let mut acks = Vec::new();
             let mut close = None;
             for request in group {
                 match request {
@@ -64,14 +83,23 @@ impl<T> Writer<T> {
                         item,
                         reply,
                     } => appends.push((payload, item, reply)),
-                    Request::Ack(seqs) => acks.extend(seqs),
+                    Request::Ack(seqs) => {
+                        acks_since.get_or_insert_with(Instant::now);
+                        acks.extend(seqs);
+                    }
                     Request::Close(reply) => close = Some(reply),
                 }
+            }
+            let acks_due = acks_since.is_some_and(|since| since.elapsed() >= ACK_LINGER);
+            if appends.is_empty() && close.is_none() && !acks_due {
+                continue;
             }
             let durable =
                 !appends.is_empty() || close.is_some() || last_sync.elapsed() >= ACK_SYNC_INTERVAL;
             match self.commit(&appends, &acks, durable) {
                 Ok(()) => {
+                    acks.clear();
+                    acks_since = None;
                     if durable {
                         last_sync = Instant::now();
                     }
@@ -87,7 +115,6 @@ impl<T> Writer<T> {
             }
             if let Some(reply) = close {
                 let _ = reply.send(Ok(()));
-                rx.close();
                 // Whatever raced the close is refused, with room given back.
                 while let Ok(request) = rx.try_recv() {
                     if let Request::Append { payload, reply, .. } = request {
