@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs Falconer's whole test suite, after installing what the tests need:
-#   - promtool (Debian package `prometheus`), which checks the live /metrics output.
+#   - promtool (Debian package `prometheus`), which checks the live /metrics output;
+#   - aiosmtpd (PyPI), the SMTP server the smtp output is tested against.
 # Extra arguments go to `cargo test` (e.g. `scripts/test.sh -p falconer-core`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +23,11 @@ install_debian_packages() {
 
 if ! command -v promtool >/dev/null 2>&1; then
   install_debian_packages prometheus
+fi
+
+# aiosmtpd: the real SMTP server the smtp output is tested against.
+if ! python3 -c 'import aiosmtpd' >/dev/null 2>&1; then
+  python3 -m pip install --quiet --disable-pip-version-check 'aiosmtpd>=1.4,<2'
 fi
 
 cargo test --workspace --locked "$@"

@@ -2,6 +2,7 @@
 
 mod delivery;
 mod harness;
+mod smtp;
 
 use std::time::Duration;
 

@@ -153,10 +153,12 @@ impl Dispatcher {
                 path: p.entry.path.clone(),
                 global: global.clone(),
             };
+            let mut kind = p.kind;
+            kind.defaults = p.prepared.defaults();
             match p.prepared.build(cx).await {
                 Ok(output) => built.push(BuiltOutput {
                     entry: p.entry,
-                    kind: p.kind,
+                    kind,
                     output,
                 }),
                 Err(e) => errors.push(e),

@@ -77,6 +77,12 @@ pub trait OutputConfig: DeserializeOwned + Send + 'static {
     /// Delivery defaults.
     const DEFAULTS: DeliveryDefaults = DeliveryDefaults::REALTIME;
 
+    /// This instance's delivery defaults: the kind's, unless its settings change how it
+    /// batches (an SMTP digest, say).
+    fn delivery_defaults(&self) -> DeliveryDefaults {
+        Self::DEFAULTS
+    }
+
     /// Pure validation (no network, files or env). Pushes every problem, with paths relative
     /// to the instance (`address`, `customheaders.X`).
     fn validate(&self, problems: &mut Vec<(String, String)>);
@@ -88,6 +94,9 @@ pub trait OutputConfig: DeserializeOwned + Send + 'static {
 /// A validated config waiting to be built.
 #[async_trait::async_trait]
 pub trait PreparedOutput: Send {
+    /// The instance's delivery defaults (see [`OutputConfig::delivery_defaults`]).
+    fn defaults(&self) -> DeliveryDefaults;
+
     /// Builds the output.
     async fn build(self: Box<Self>, cx: BuildContext) -> Result<Arc<dyn Output>, BuildError>;
 }
@@ -96,6 +105,10 @@ struct Prepared<C: OutputConfig>(C);
 
 #[async_trait::async_trait]
 impl<C: OutputConfig> PreparedOutput for Prepared<C> {
+    fn defaults(&self) -> DeliveryDefaults {
+        self.0.delivery_defaults()
+    }
+
     async fn build(self: Box<Self>, cx: BuildContext) -> Result<Arc<dyn Output>, BuildError> {
         self.0.build(cx).await
     }

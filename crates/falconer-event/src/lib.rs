@@ -17,7 +17,10 @@ pub use enrich::{
 };
 pub use json::{to_go_json, GoFormatter};
 pub use priority::{Priority, UnknownPriority};
-pub use template::{fields_to_template_value, json_to_template_value, GoTemplate, TemplateError};
+pub use template::{
+    alert_to_template_value, fields_to_template_value, json_to_template_value, GoTemplate,
+    TemplateError,
+};
 pub use time::{format_time, is_zero_time, now, parse_time, time_to_string, AlertTime};
 
 /// The alert `POST /test` injects, as falcosidekick builds it.

@@ -98,6 +98,38 @@ fn check_delimiters(source: &str) -> Result<(), TemplateError> {
     Ok(())
 }
 
+/// The whole alert as a template's dot, with falcosidekick's field names (`.Priority`,
+/// `.Rule`, `.Output`, `.Source`, `.Hostname`, `.Tags`, `.Time`, `.UUID`, `.OutputFields`),
+/// so message templates written for falcosidekick render the same. `.Time` is RFC 3339.
+pub fn alert_to_template_value(alert: &crate::Alert) -> TValue {
+    let mut map = HashMap::new();
+    map.insert("UUID".to_owned(), TValue::String(alert.uuid.clone()));
+    map.insert("Output".to_owned(), TValue::String(alert.output.clone()));
+    map.insert(
+        "Priority".to_owned(),
+        TValue::String(alert.priority.to_string()),
+    );
+    map.insert("Rule".to_owned(), TValue::String(alert.rule.clone()));
+    map.insert(
+        "Time".to_owned(),
+        TValue::String(crate::time_to_string(&alert.time)),
+    );
+    map.insert(
+        "OutputFields".to_owned(),
+        fields_to_template_value(&alert.output_fields),
+    );
+    map.insert("Source".to_owned(), TValue::String(alert.source.clone()));
+    map.insert(
+        "Tags".to_owned(),
+        TValue::Array(alert.tags.iter().cloned().map(TValue::String).collect()),
+    );
+    map.insert(
+        "Hostname".to_owned(),
+        TValue::String(alert.hostname.clone()),
+    );
+    TValue::Map(map)
+}
+
 /// Converts output fields to the template engine's value type.
 pub fn fields_to_template_value(fields: &Map<String, Value>) -> TValue {
     TValue::Map(
@@ -163,6 +195,19 @@ mod tests {
             t.render_fields(&fields(json!({"proc.name": "bash", "pid": 42})))
                 .unwrap(),
             "shell:42"
+        );
+    }
+
+    #[test]
+    fn the_alert_renders_with_falcosidekick_field_names() {
+        let alert = crate::test_alert(crate::parse_time("2024-05-14T09:21:07Z").unwrap());
+        let t = GoTemplate::parse(
+            r#"[{{ .Priority }}] {{ .Rule }} on {{ .Hostname }}: {{ index .OutputFields "proc.name" }}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            t.render(&alert_to_template_value(&alert)).unwrap(),
+            "[Debug] Test rule on falcosidekick: falcosidekick"
         );
     }
 

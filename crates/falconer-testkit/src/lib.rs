@@ -1,9 +1,11 @@
-//! Test helpers shared by every crate: a recording HTTP sink with scripted answers, and
-//! sample Falco alerts.
+//! Test helpers shared by every crate: a recording HTTP sink with scripted answers, a real
+//! SMTP server (aiosmtpd) with scripted answers, and sample Falco alerts.
 
 mod sink;
+mod smtp;
 
 pub use sink::{RecordedRequest, RecordingSink, Reply};
+pub use smtp::{ReceivedMail, SmtpOptions, SmtpServer};
 
 /// The Falco alert of the seed scenario: `kubectl create configmap aws-creds
 /// --from-literal aws_access_key_id=AKES20LNOA` caught by the k8saudit plugin's rule

@@ -13,5 +13,7 @@ pub fn builtin() -> Registry {
     registry.insert(falconer_output_stdout::KIND);
     #[cfg(feature = "output-null")]
     registry.insert(falconer_output_null::KIND);
+    #[cfg(feature = "output-smtp")]
+    registry.insert(falconer_output_smtp::KIND);
     registry
 }

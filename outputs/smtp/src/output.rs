@@ -1,0 +1,138 @@
+//! Delivery: a pooled lettre transport (connections are reused and closed with QUIT), one
+//! SMTP transaction per mail, server answers classified for the delivery core.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use falconer_core::{Alert, BuildContext, Output, SendError};
+use lettre::message::Mailbox;
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+use lettre::transport::smtp::PoolConfig;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+
+use crate::config::{SmtpConfig, TlsMode};
+use crate::render::MailRenderer;
+
+/// Connections kept open to the server at most.
+const POOL_SIZE: u32 = 4;
+
+/// Idle connections are closed (with QUIT) after this.
+const POOL_IDLE: Duration = Duration::from_secs(60);
+
+/// Limit of one SMTP command (the core also bounds the whole attempt).
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A running SMTP instance.
+pub(crate) struct Smtp {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    renderer: MailRenderer,
+    from: Mailbox,
+    to: Vec<Mailbox>,
+}
+
+impl std::fmt::Debug for Smtp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Smtp")
+            .field("from", &self.from.to_string())
+            .field("to", &self.to.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Smtp {
+    pub(crate) fn build(config: SmtpConfig, cx: &BuildContext) -> Result<Self, String> {
+        let (host, port) = config
+            .host_port()
+            .ok_or_else(|| format!("hostport {:?} is not host:port", config.hostport))?;
+        let mode = config.tls_mode().unwrap_or(TlsMode::StartTls);
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host.as_str())
+            .port(port)
+            .timeout(Some(COMMAND_TIMEOUT))
+            .pool_config(
+                PoolConfig::new()
+                    .max_size(POOL_SIZE)
+                    .idle_timeout(POOL_IDLE),
+            );
+        if mode != TlsMode::None {
+            let params = tls_parameters(&host, config.checkcert, &cx.global.tlsclient.cacertfile)?;
+            builder = builder.tls(match mode {
+                TlsMode::StartTls => Tls::Required(params),
+                TlsMode::Opportunistic => Tls::Opportunistic(params),
+                TlsMode::Implicit => Tls::Wrapper(params),
+                TlsMode::None => Tls::None,
+            });
+        }
+        if let Some(Some(mechanism)) = config.mechanism() {
+            if !config.user.is_empty() {
+                let secret = match mechanism {
+                    Mechanism::Xoauth2 => config.token.expose(),
+                    _ => config.password.expose(),
+                };
+                builder = builder
+                    .credentials(Credentials::new(config.user.clone(), secret.to_owned()))
+                    .authentication(vec![mechanism]);
+            }
+        }
+        Ok(Smtp {
+            transport: builder.build(),
+            renderer: MailRenderer::new(&config.subjecttemplate, config.text_only())
+                .map_err(|e| format!("subjecttemplate: {e}"))?,
+            from: config.sender()?,
+            to: config.recipients()?,
+        })
+    }
+}
+
+fn tls_parameters(host: &str, checkcert: bool, ca_file: &str) -> Result<TlsParameters, String> {
+    let mut params =
+        TlsParameters::builder(host.to_owned()).dangerous_accept_invalid_certs(!checkcert);
+    if !ca_file.is_empty() {
+        let pem =
+            std::fs::read(ca_file).map_err(|e| format!("tlsclient.cacertfile {ca_file}: {e}"))?;
+        let ca = Certificate::from_pem(&pem)
+            .map_err(|e| format!("tlsclient.cacertfile {ca_file}: {e}"))?;
+        params = params.add_root_certificate(ca);
+    }
+    params.build().map_err(|e| format!("TLS setup: {e}"))
+}
+
+/// The server's answer as the core understands it: 4xx (and connection trouble) is retried,
+/// 5xx is final and kept as a dead letter with the server's words.
+fn classify(error: lettre::transport::smtp::Error) -> SendError {
+    if error.is_permanent() {
+        SendError::Rejected(error.to_string())
+    } else if error.is_timeout() {
+        SendError::Timeout(COMMAND_TIMEOUT)
+    } else if error.is_transient() {
+        SendError::Other(Box::new(error))
+    } else {
+        SendError::Connect(Box::new(error))
+    }
+}
+
+#[async_trait::async_trait]
+impl Output for Smtp {
+    async fn send(&self, batch: &[Arc<Alert>]) -> Result<(), SendError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let message = self
+            .renderer
+            .message(&self.from, &self.to, batch, SystemTime::now())
+            .map_err(|e| SendError::Encode(Box::new(e)))?;
+        self.transport
+            .send(message)
+            .await
+            .map(|_| ())
+            .map_err(classify)
+    }
+
+    async fn healthcheck(&self) -> Result<(), SendError> {
+        match self.transport.test_connection().await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(SendError::Connect("the server did not answer NOOP".into())),
+            Err(e) => Err(classify(e)),
+        }
+    }
+}
