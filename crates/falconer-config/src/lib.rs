@@ -12,6 +12,7 @@ mod lenient;
 mod load;
 mod schema;
 mod secret;
+mod secret_files;
 
 pub use delivery::{
     BatchSettings, BreakerSettings, DeadLetterSettings, RetrySettings, SpoolSettings,
@@ -22,7 +23,7 @@ pub use error::{join_path, ConfigError, ConfigErrors};
 pub use lenient::{from_value, parse_go_bool, parse_pairs, Lenient, LenientError};
 pub use load::{
     load, load_partial, Config, KindSchema, OutputEntry, Sources, MAX_BATCH_EVENTS,
-    MAX_QUEUE_CAPACITY, MIN_STORE_BYTES,
+    MAX_QUEUE_CAPACITY, MIN_STORE_BYTES, NOTLS_ROUTES,
 };
 pub use schema::{
     CommonSettings, GlobalSettings, IngestSettings, MutualTlsClient, OverflowPolicy,

@@ -10,6 +10,7 @@ use crate::error::{join_path, ConfigErrors};
 use crate::falcosidekick::{is_block_root, GLOBAL_KEYS, NESTED_GLOBAL_KEYS, OUTPUT_BLOCKS};
 use crate::lenient::{from_value, parse_pairs};
 use crate::schema::{CommonSettings, GlobalSettings, COMMON_KEYS};
+use crate::secret_files;
 
 /// Largest `queue.capacity` accepted.
 pub const MAX_QUEUE_CAPACITY: usize = 10_000_000;
@@ -123,6 +124,11 @@ pub fn load_partial(sources: &Sources, kinds: &[KindSchema]) -> (Config, ConfigE
         _ => Map::new(),
     };
     apply_env(&mut tree, &sources.env, kinds);
+    for root in NESTED_GLOBAL_KEYS {
+        if let Some(Value::Object(block)) = tree.get_mut(*root) {
+            secret_files::resolve(block, nested_global_fields(root), root, &mut errors);
+        }
+    }
 
     let outputs_list = tree.remove("outputs");
     let mut global_tree = Map::new();
@@ -139,12 +145,7 @@ pub fn load_partial(sources: &Sources, kinds: &[KindSchema]) -> (Config, ConfigE
 
     let mut global = global_settings(global_tree, &mut errors);
     resolve_custom_field_env(&mut global, &sources.env, &mut warnings);
-    if global.tlsserver.deploy {
-        errors.push(
-            "tlsserver.deploy",
-            "TLS ingest is not available in this version; refusing to serve plain HTTP instead",
-        );
-    }
+    tls_server_problems(&global.tlsserver, &mut errors);
     for (key, source) in &global.templatedfields {
         if let Err(e) = falconer_event::GoTemplate::parse(source) {
             errors.push(
@@ -177,12 +178,18 @@ pub fn load_partial(sources: &Sources, kinds: &[KindSchema]) -> (Config, ConfigE
         errors.push("deadletter.maxfiles", "must be at least 1");
     }
 
+    // Secrets from files first: `addressfile` can be what enables a block.
+    for kind in kinds {
+        if let Some(Value::Object(block)) = lookup_mut(&mut block_roots, kind.block) {
+            secret_files::resolve(block, kind.fields, kind.block, &mut errors);
+        }
+    }
     let mut outputs = Vec::new();
     for kind in kinds {
         if let Some(block) = lookup(&block_roots, kind.block) {
             if is_enabled(block, kind.enabled_by) {
                 outputs.push(entry(
-                    kind.name,
+                    kind,
                     kind.name,
                     kind.block.to_owned(),
                     block.clone(),
@@ -287,6 +294,15 @@ fn lookup<'a>(roots: &'a Map<String, Value>, path: &str) -> Option<&'a Value> {
     Some(cur)
 }
 
+fn lookup_mut<'a>(roots: &'a mut Map<String, Value>, path: &str) -> Option<&'a mut Value> {
+    let mut parts = path.split('.');
+    let mut cur = roots.get_mut(parts.next()?)?;
+    for p in parts {
+        cur = cur.as_object_mut()?.get_mut(p)?;
+    }
+    Some(cur)
+}
+
 fn is_enabled(block: &Value, enabled_by: &[&str]) -> bool {
     let Some(map) = block.as_object() else {
         return false;
@@ -350,20 +366,24 @@ fn list_entry(
         );
         return;
     }
-    outputs.push(entry(&name, &kind, path, Value::Object(map), errors));
+    let Some(schema) = kinds.iter().find(|k| k.name == kind) else {
+        return;
+    };
+    outputs.push(entry(schema, &name, path, Value::Object(map), errors));
 }
 
-/// Splits an instance's common keys from its kind's keys.
+/// Splits an instance's common keys from its kind's keys (after reading `<key>file` secrets).
 fn entry(
+    kind: &KindSchema,
     name: &str,
-    kind: &str,
     path: String,
     block: Value,
     errors: &mut ConfigErrors,
 ) -> OutputEntry {
     let mut common = Map::new();
     let mut settings = Map::new();
-    if let Value::Object(map) = block {
+    if let Value::Object(mut map) = block {
+        secret_files::resolve(&mut map, kind.fields, &path, errors);
         for (k, v) in map {
             if k == "name" || k == "type" {
                 continue;
@@ -396,10 +416,44 @@ fn entry(
     }
     OutputEntry {
         name: name.to_owned(),
-        kind: kind.to_owned(),
+        kind: kind.name.to_owned(),
         path,
         common,
         settings: Value::Object(settings),
+    }
+}
+
+/// The routes `tlsserver.notlspaths` may move to the plain-HTTP port.
+pub const NOTLS_ROUTES: &[&str] = &["/", "/ping", "/healthz", "/ready", "/test", "/metrics"];
+
+fn tls_server_problems(tls: &crate::schema::TlsServer, errors: &mut ConfigErrors) {
+    for (i, path) in tls.notlspaths.iter().enumerate() {
+        if !NOTLS_ROUTES.contains(&path.as_str()) {
+            errors.push(
+                format!("tlsserver.notlspaths[{i}]"),
+                format!("{path:?} is not one of {}", NOTLS_ROUTES.join(", ")),
+            );
+        }
+    }
+    if !tls.deploy {
+        return;
+    }
+    for (key, value) in [("certfile", &tls.certfile), ("keyfile", &tls.keyfile)] {
+        if value.trim().is_empty() {
+            errors.push(format!("tlsserver.{key}"), "must name a PEM file");
+        }
+    }
+    if tls.mutualtls && tls.cacertfile.trim().is_empty() {
+        errors.push(
+            "tlsserver.cacertfile",
+            "must name the CA of the client certificates (mutualtls is on)",
+        );
+    }
+    if tls.notlsport == 0 {
+        errors.push("tlsserver.notlsport", "must be between 1 and 65535");
+    }
+    if tls.reloadinterval.0.is_zero() {
+        errors.push("tlsserver.reloadinterval", "must be greater than 0");
     }
 }
 
@@ -469,25 +523,37 @@ fn apply_env(tree: &mut Map<String, Value>, env: &HashMap<String, String>, kinds
         if segments.iter().any(|s| s.is_empty()) {
             continue;
         }
-        let path: Option<Vec<&str>> = match segments.as_slice() {
-            [key] if GLOBAL_KEYS.contains(key) && !NESTED_GLOBAL_KEYS.contains(key) => {
-                Some(segments.clone())
-            }
-            [root, field] if nested_global_fields(root).contains(field) => Some(segments.clone()),
-            _ => kinds
-                .iter()
-                .find_map(|kind| {
-                    let block: Vec<&str> = kind.block.split('.').collect();
-                    let rest = segments.strip_prefix(block.as_slice())?;
-                    let first = rest.first()?;
-                    let known = kind.fields.contains(first) || COMMON_KEYS.contains(first);
-                    (known && !matches!(*first, "name" | "type")).then_some(segments.clone())
-                })
-                .or_else(|| unimplemented_block_key(&segments, kinds)),
-        };
-        if let Some(path) = path {
+        if let Some(path) = env_path(&segments, kinds) {
             set_path(tree, &path, value);
+        } else if let Some((&"file", stem)) = segments.split_last() {
+            // `SMTP_PASSWORD_FILE`: the file holding `smtp.password`.
+            if let Some(mut path) = env_path(stem, kinds) {
+                let last = path.len() - 1;
+                let key = format!("{}file", path[last]);
+                path[last] = &key;
+                set_path(tree, &path, value);
+            }
         }
+    }
+}
+
+/// The config path an environment variable's segments name, if it names a known key.
+fn env_path<'a>(segments: &[&'a str], kinds: &[KindSchema]) -> Option<Vec<&'a str>> {
+    match segments {
+        [key] if GLOBAL_KEYS.contains(key) && !NESTED_GLOBAL_KEYS.contains(key) => {
+            Some(segments.to_vec())
+        }
+        [root, field] if nested_global_fields(root).contains(field) => Some(segments.to_vec()),
+        _ => kinds
+            .iter()
+            .find_map(|kind| {
+                let block: Vec<&str> = kind.block.split('.').collect();
+                let rest = segments.strip_prefix(block.as_slice())?;
+                let first = rest.first()?;
+                let known = kind.fields.contains(first) || COMMON_KEYS.contains(first);
+                (known && !matches!(*first, "name" | "type")).then(|| segments.to_vec())
+            })
+            .or_else(|| unimplemented_block_key(segments, kinds)),
     }
 }
 

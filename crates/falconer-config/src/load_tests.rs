@@ -253,9 +253,60 @@ fn unimplemented_falcosidekick_outputs_warn() {
 }
 
 #[test]
-fn tls_ingest_is_refused_rather_than_downgraded() {
-    let err = messages(load(&sources("tlsserver:\n  deploy: true\n", &[]), KINDS).unwrap_err());
-    assert!(err[0].starts_with("tlsserver.deploy:"));
+fn tls_server_settings_are_checked() {
+    let yaml = "tlsserver:\n  deploy: true\n  certfile: \"\"\n  mutualtls: true\n  cacertfile: \"\"\n  notlspaths: [/ping, /admin]\n";
+    let mut err = messages(load(&sources(yaml, &[]), KINDS).unwrap_err());
+    err.sort();
+    assert_eq!(
+        err,
+        vec![
+            "tlsserver.cacertfile: must name the CA of the client certificates (mutualtls is on)",
+            "tlsserver.certfile: must name a PEM file",
+            "tlsserver.notlspaths[1]: \"/admin\" is not one of /, /ping, /healthz, /ready, /test, /metrics",
+        ]
+    );
+    let ok = load(
+        &sources(
+            "tlsserver:\n  deploy: true\n",
+            &[("TLSSERVER_NOTLSPATHS", "/ping,/metrics")],
+        ),
+        KINDS,
+    )
+    .unwrap();
+    assert!(ok.global.tlsserver.deploy);
+    assert_eq!(ok.global.tlsserver.notlspaths, vec!["/ping", "/metrics"]);
+}
+
+#[test]
+fn secrets_can_come_from_files_in_yaml_and_env() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = dir.path().join("token");
+    std::fs::write(&token, "ingest-t0ken\n").unwrap();
+    let header = dir.path().join("address");
+    std::fs::write(&header, "http://127.0.0.1:9/from-file").unwrap();
+    let yaml = format!("webhook:\n  addressfile: {}\n", header.display());
+    let config = load(
+        &sources(&yaml, &[("INGEST_TOKEN_FILE", token.to_str().unwrap())]),
+        KINDS,
+    )
+    .unwrap();
+    assert_eq!(config.global.ingest.token.expose(), "ingest-t0ken");
+    assert_eq!(
+        config.outputs[0].settings["address"],
+        "http://127.0.0.1:9/from-file"
+    );
+    // A missing file is a problem with its path; the value is never shown.
+    let err = messages(
+        load(
+            &sources("", &[("INGEST_TOKEN_FILE", "/nonexistent/falconer-token")]),
+            KINDS,
+        )
+        .unwrap_err(),
+    );
+    assert!(
+        err[0].starts_with("ingest.tokenfile: cannot read /nonexistent/falconer-token"),
+        "{err:?}"
+    );
 }
 
 #[test]

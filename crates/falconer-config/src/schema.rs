@@ -10,6 +10,7 @@ use crate::delivery::{
     BatchSettings, BreakerSettings, DeadLetterSettings, RetrySettings, SpoolSettings,
 };
 use crate::duration::GoDuration;
+use crate::secret::Secret;
 
 /// Top-level settings. Keys are falcosidekick's (`listenport`, `customfields`, …); Falconer's
 /// additions are `ingest`, `shutdown` and `outputs`.
@@ -38,7 +39,7 @@ pub struct GlobalSettings {
     pub mutualtlsclient: MutualTlsClient,
     /// Extra CA for outbound TLS.
     pub tlsclient: TlsClient,
-    /// TLS on the ingest server (not implemented yet: `deploy: true` is refused).
+    /// TLS on the ingest server.
     pub tlsserver: TlsServer,
     /// Prometheus options.
     pub prometheus: PrometheusSettings,
@@ -101,7 +102,7 @@ pub struct TlsClient {
     pub cacertfile: String,
 }
 
-/// `tlsserver.*` (accepted for compatibility; TLS ingest comes with the hardened-ingest work).
+/// `tlsserver.*`: TLS (and mTLS) on the ingest port, and a plain-HTTP side port.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TlsServer {
@@ -117,8 +118,12 @@ pub struct TlsServer {
     pub cacertfile: String,
     /// Plain-HTTP side port.
     pub notlsport: u16,
-    /// Routes served on the side port.
+    /// Routes moved to the plain-HTTP side port (`/`, `/ping`, `/healthz`, `/ready`,
+    /// `/test`, `/metrics`).
     pub notlspaths: Vec<String>,
+    /// How often the certificate, key and CA files are checked for changes (rotation by
+    /// cert-manager); a changed set is loaded without a restart.
+    pub reloadinterval: GoDuration,
 }
 
 impl Default for TlsServer {
@@ -131,6 +136,7 @@ impl Default for TlsServer {
             cacertfile: "/etc/certs/server/ca.crt".into(),
             notlsport: 2810,
             notlspaths: Vec::new(),
+            reloadinterval: GoDuration::from_secs(10),
         }
     }
 }
@@ -154,6 +160,9 @@ pub struct IngestSettings {
     pub headertimeout: GoDuration,
     /// Time a client has to send its request body.
     pub bodytimeout: GoDuration,
+    /// When set, ingest requests (`POST /`, `/test`) must carry `Authorization: Bearer
+    /// <token>`; others get 401. `tokenfile` (or `INGEST_TOKEN_FILE`) reads it from a file.
+    pub token: Secret,
 }
 
 impl Default for IngestSettings {
@@ -162,6 +171,7 @@ impl Default for IngestSettings {
             maxbodybytes: 1024 * 1024,
             headertimeout: GoDuration::from_secs(10),
             bodytimeout: GoDuration::from_secs(30),
+            token: Secret::default(),
         }
     }
 }
