@@ -105,6 +105,49 @@ impl Falconer {
         self.child.id()
     }
 
+    /// Starts falconer serving TLS; readiness is checked on the plain side port's `/ping`.
+    pub async fn start_tls(yaml: &str, side_port: u16) -> Falconer {
+        let dir = TempDir::new("tls");
+        let config = dir.0.join("config.yaml");
+        std::fs::write(&config, yaml).expect("write config");
+        let port = free_port();
+        let log = dir.0.join("stderr.log");
+        let child = Command::new(binary())
+            .arg("-c")
+            .arg(&config)
+            .current_dir(&dir.0)
+            .env_clear()
+            .env("LISTENADDRESS", "127.0.0.1")
+            .env("LISTENPORT", port.to_string())
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(std::fs::File::create(&log).expect("log file")))
+            .spawn()
+            .expect("spawn falconer");
+        let mut f = Falconer {
+            child,
+            port,
+            log,
+            _dir: Some(dir),
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Ok(Some(status)) = f.child.try_wait() {
+                panic!("falconer exited early ({status}): {}", f.stderr());
+            }
+            let url = format!("http://127.0.0.1:{side_port}/ping");
+            if reqwest::get(&url).await.is_ok_and(|r| r.status() == 200) {
+                return f;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "falconer not ready: {}",
+                f.stderr()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     async fn wait_ready(&mut self) {
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
@@ -198,6 +241,26 @@ pub fn check_file(path: &std::path::Path) -> (bool, String, String) {
     (
         out.status.success(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Runs `falconer run` with `yaml` until it exits by itself (a start failure): (success, stderr).
+pub fn run_to_exit(yaml: &str) -> (bool, String) {
+    let dir = TempDir::new("exit");
+    let config = dir.0.join("config.yaml");
+    std::fs::write(&config, yaml).expect("write config");
+    let out = Command::new(binary())
+        .arg("-c")
+        .arg(&config)
+        .current_dir(&dir.0)
+        .env_clear()
+        .env("LISTENADDRESS", "127.0.0.1")
+        .env("LISTENPORT", free_port().to_string())
+        .output()
+        .expect("run falconer");
+    (
+        out.status.success(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }

@@ -3,6 +3,7 @@
 mod delivery;
 mod harness;
 mod smtp;
+mod tls;
 
 use std::time::Duration;
 

@@ -11,7 +11,8 @@ use falconer_metrics::RejectReason;
 use tracing::{debug, info, warn};
 use uuid::Uuid;
 
-use crate::body::{read_body, BodyError};
+use crate::auth::authorized;
+use crate::body::{decode as decode_body, read_body, BodyError};
 use crate::reply::{ok_empty, text_error, with_type, INVALID_BODY, POST_ONLY};
 use crate::IngestState;
 
@@ -52,8 +53,27 @@ pub(crate) async fn metrics(State(state): State<Arc<IngestState>>) -> Response {
     )
 }
 
+/// A route another listener serves (`tlsserver.notlspaths`): Go's 404.
+pub(crate) async fn not_here() -> Response {
+    text_error(StatusCode::NOT_FOUND, "404 page not found")
+}
+
+/// 401 for an ingest request without the configured bearer token.
+fn unauthorized(state: &IngestState) -> Response {
+    state.metrics.request_rejected(RejectReason::Unauthorized);
+    let mut response = text_error(StatusCode::UNAUTHORIZED, "Unauthorized");
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        header::HeaderValue::from_static("Bearer realm=\"falconer\""),
+    );
+    response
+}
+
 /// `POST /test`: falcosidekick's test alert, through the same path as a real one.
 pub(crate) async fn test(State(state): State<Arc<IngestState>>, request: Request) -> Response {
+    if !authorized(state.token.as_deref(), request.headers()) {
+        return unauthorized(&state);
+    }
     if request.method() != Method::POST {
         state.metrics.request_rejected(RejectReason::Method);
         return text_error(StatusCode::BAD_REQUEST, POST_ONLY);
@@ -65,6 +85,9 @@ pub(crate) async fn test(State(state): State<Arc<IngestState>>, request: Request
 
 /// `POST /` and every path falcosidekick treats as ingest.
 pub(crate) async fn ingest(State(state): State<Arc<IngestState>>, request: Request) -> Response {
+    if !authorized(state.token.as_deref(), request.headers()) {
+        return unauthorized(&state);
+    }
     if request.method() != Method::POST {
         state.metrics.request_rejected(RejectReason::Method);
         return text_error(StatusCode::BAD_REQUEST, POST_ONLY);
@@ -74,7 +97,16 @@ pub(crate) async fn ingest(State(state): State<Arc<IngestState>>, request: Reque
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
+    let encoding = request
+        .headers()
+        .get(header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let body = match read_body(request.into_body(), content_length, state.limits).await {
+        Ok(body) => body,
+        Err(e) => return body_error(&state, e),
+    };
+    let body = match decode_body(encoding.as_deref(), body, state.limits.max_body_bytes) {
         Ok(body) => body,
         Err(e) => return body_error(&state, e),
     };
@@ -106,6 +138,16 @@ fn body_error(state: &IngestState, e: BodyError) -> Response {
             RejectReason::Invalid("unreadable_body"),
             StatusCode::BAD_REQUEST,
             INVALID_BODY,
+        ),
+        BodyError::Corrupt { .. } => (
+            RejectReason::Invalid("invalid_encoding"),
+            StatusCode::BAD_REQUEST,
+            INVALID_BODY,
+        ),
+        BodyError::Unsupported(_) => (
+            RejectReason::Invalid("unsupported_encoding"),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Unsupported Content-Encoding (gzip and deflate are)",
         ),
     };
     state.metrics.request_rejected(reason);

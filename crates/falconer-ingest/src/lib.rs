@@ -1,13 +1,16 @@
 //! The ingest server: falcosidekick's routes and answers on port 2801, with a body limit,
-//! header and body read timeouts, keep-alive, HTTP/1.1 and h2c.
+//! gzip/deflate bodies, header and body read timeouts, keep-alive, HTTP/1.1 and h2c, optional
+//! TLS or mutual TLS, an optional bearer token, and a plain-HTTP side port for chosen routes.
 //!
 //! [`router`] is the whole HTTP behaviour and is testable without a socket; [`serve`] runs it
 //! on a listener until told to stop, then finishes the requests in progress.
 
+mod auth;
 mod body;
 mod handlers;
 mod reply;
 mod serve;
+mod tls;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,6 +22,7 @@ use falconer_event::Enricher;
 use falconer_metrics::Metrics;
 
 pub use serve::{serve, ServeSettings};
+pub use tls::{TlsError, TlsFiles, TlsReloader};
 
 /// Limits applied to each ingest request.
 #[derive(Clone, Copy, Debug)]
@@ -43,19 +47,59 @@ pub struct IngestState {
     pub debug: bool,
     /// Keeps 503 warnings to one a second under overload.
     pub refusal_log: falconer_core::LogThrottle,
+    /// The bearer token ingest requests must carry (`ingest.token`), if any.
+    pub token: Option<String>,
+}
+
+/// Which routes a listener serves.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Routes {
+    /// Every route.
+    All,
+    /// Only these (`/` stands for ingest on any other path); the rest get 404.
+    Only(Vec<String>),
+    /// All but these, which another listener serves.
+    AllBut(Vec<String>),
+}
+
+impl Routes {
+    fn serves(&self, path: &str) -> bool {
+        match self {
+            Routes::All => true,
+            Routes::Only(paths) => paths.iter().any(|p| p == path),
+            Routes::AllBut(paths) => !paths.iter().any(|p| p == path),
+        }
+    }
 }
 
 /// The routes: `POST /` (and any other path, as falcosidekick does), `/ping`, `/healthz`,
 /// `/ready`, `POST /test` and `/metrics`.
 pub fn router(state: Arc<IngestState>) -> Router {
-    Router::new()
-        .route("/ping", any(handlers::ping))
-        .route("/healthz", any(handlers::healthz))
-        .route("/ready", any(handlers::ready))
-        .route("/metrics", any(handlers::metrics))
-        .route("/test", any(handlers::test))
-        .fallback(handlers::ingest)
-        .with_state(state)
+    router_for(state, &Routes::All)
+}
+
+/// The routes `routes` selects; the others answer 404 on this listener.
+pub fn router_for(state: Arc<IngestState>, routes: &Routes) -> Router {
+    let mut router = Router::new();
+    for (path, handler) in [
+        ("/ping", any(handlers::ping)),
+        ("/healthz", any(handlers::healthz)),
+        ("/ready", any(handlers::ready)),
+        ("/metrics", any(handlers::metrics)),
+        ("/test", any(handlers::test)),
+    ] {
+        router = if routes.serves(path) {
+            router.route(path, handler)
+        } else {
+            router.route(path, any(handlers::not_here))
+        };
+    }
+    let router = if routes.serves("/") {
+        router.fallback(handlers::ingest)
+    } else {
+        router.fallback(handlers::not_here)
+    };
+    router.with_state(state)
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
-//! The accept loop: hyper's auto (HTTP/1.1 + h2c) connection builder, a header read timeout
-//! against slowloris clients, and a graceful stop.
+//! The accept loop: hyper's auto (HTTP/1.1 + h2c, or HTTP/2 by ALPN over TLS) connection
+//! builder, a header read timeout against slowloris clients (the TLS handshake gets the same
+//! time), and a graceful stop.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -12,6 +14,8 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, warn};
 
+use crate::tls::TlsReloader;
+
 /// Connection-level settings.
 #[derive(Clone, Copy, Debug)]
 pub struct ServeSettings {
@@ -22,11 +26,13 @@ pub struct ServeSettings {
 }
 
 /// Serves `app` on `listener` until `stop` is cancelled, then stops accepting and waits up to
-/// `drain_timeout` for requests in progress.
+/// `drain_timeout` for requests in progress. With `tls`, every connection starts with a TLS
+/// handshake (client certificate verified when mutual TLS is on).
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     settings: ServeSettings,
+    tls: Option<Arc<TlsReloader>>,
     stop: CancellationToken,
 ) {
     let mut builder = auto::Builder::new(TokioExecutor::new());
@@ -55,15 +61,48 @@ pub async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let service = TowerToHyperService::new(app.clone());
-        let connection = builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), service)
-            .into_owned();
-        let watched = graceful.watch(connection);
-        tokio::spawn(async move {
-            if let Err(e) = watched.await {
-                debug!(%peer, error = %e, "Connection ended with an error.");
+        let watcher = graceful.watcher();
+        match &tls {
+            None => {
+                let connection = builder
+                    .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                    .into_owned();
+                tokio::spawn(async move {
+                    if let Err(e) = watcher.watch(connection).await {
+                        debug!(%peer, error = %e, "Connection ended with an error.");
+                    }
+                });
             }
-        });
+            Some(tls) => {
+                let acceptor = tls.acceptor();
+                let builder = builder.clone();
+                let handshake_timeout = settings.header_timeout;
+                tokio::spawn(async move {
+                    let stream = match tokio::time::timeout(
+                        handshake_timeout,
+                        acceptor.accept(stream),
+                    )
+                    .await
+                    {
+                        Ok(Ok(stream)) => stream,
+                        Ok(Err(e)) => {
+                            debug!(%peer, error = %e, "TLS handshake failed.");
+                            return;
+                        }
+                        Err(_) => {
+                            debug!(%peer, "TLS handshake timed out.");
+                            return;
+                        }
+                    };
+                    let connection = builder
+                        .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                        .into_owned();
+                    if let Err(e) = watcher.watch(connection).await {
+                        debug!(%peer, error = %e, "Connection ended with an error.");
+                    }
+                });
+            }
+        }
     }
     drop(listener);
     if tokio::time::timeout(settings.drain_timeout, graceful.shutdown())

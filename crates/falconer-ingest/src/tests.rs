@@ -33,6 +33,16 @@ struct Harness {
 }
 
 fn harness(enrich: EnrichSettings, max_body: usize, overflow: OverflowPolicy) -> Harness {
+    harness_with(enrich, max_body, overflow, None, &Routes::All)
+}
+
+fn harness_with(
+    enrich: EnrichSettings,
+    max_body: usize,
+    overflow: OverflowPolicy,
+    token: Option<&str>,
+    routes: &Routes,
+) -> Harness {
     let (metrics, _) = Metrics::new(&[]).unwrap();
     let metrics = Arc::new(metrics);
     let collected = Arc::new(Collect::default());
@@ -66,9 +76,10 @@ fn harness(enrich: EnrichSettings, max_body: usize, overflow: OverflowPolicy) ->
         },
         debug: false,
         refusal_log: falconer_core::LogThrottle::new(1000),
+        token: token.map(str::to_owned),
     });
     Harness {
-        app: router(state),
+        app: router_for(state, routes),
         collected,
         metrics,
     }
@@ -287,4 +298,172 @@ async fn test_route_injects_the_test_alert() {
     assert_eq!(t.tags, vec!["example", "test"]);
     assert_eq!(t.field_str("proc.name"), Some("falcosidekick"));
     assert_eq!(t.field_str("environment"), Some("prod"));
+}
+
+async fn send(
+    app: &axum::Router,
+    request: Request<Body>,
+) -> (StatusCode, String, axum::http::HeaderMap) {
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = to_bytes(response.into_body(), usize::MAX).await.unwrap();
+    (status, String::from_utf8_lossy(&body).into_owned(), headers)
+}
+
+fn post(path: &str, headers: &[(&str, &str)], body: impl Into<Body>) -> Request<Body> {
+    let mut builder = Request::builder().method("POST").uri(path);
+    for (k, v) in headers {
+        builder = builder.header(*k, *v);
+    }
+    builder.body(body.into()).unwrap()
+}
+
+fn gzipped(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+#[tokio::test]
+async fn a_token_guards_ingest_and_test_but_not_probes() {
+    let h = harness_with(
+        EnrichSettings::default(),
+        1 << 20,
+        OverflowPolicy::Drop,
+        Some("s3cret-t0ken"),
+        &Routes::All,
+    );
+    for (path, headers) in [
+        ("/", vec![]),
+        ("/", vec![("authorization", "Bearer wrong")]),
+        ("/test", vec![]),
+        ("/", vec![("authorization", "Basic s3cret-t0ken")]),
+    ] {
+        let (status, body, response_headers) =
+            send(&h.app, post(path, &headers, CONFIGMAP_ALERT)).await;
+        assert_eq!(
+            (status, body.as_str()),
+            (StatusCode::UNAUTHORIZED, "Unauthorized\n"),
+            "{path} {headers:?}"
+        );
+        assert_eq!(
+            response_headers
+                .get("www-authenticate")
+                .map(|v| v.to_str().unwrap()),
+            Some("Bearer realm=\"falconer\"")
+        );
+    }
+    let (status, _, _) = send(
+        &h.app,
+        post(
+            "/",
+            &[("authorization", "Bearer s3cret-t0ken")],
+            CONFIGMAP_ALERT,
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(received(&h, 1).await.len(), 1);
+    for probe in ["/ping", "/healthz", "/metrics"] {
+        assert_eq!(
+            call(&h.app, "GET", probe, "").await.0,
+            StatusCode::OK,
+            "{probe}"
+        );
+    }
+    assert!(metrics_text(&h).contains(r#"falconer_alerts_rejected_total{reason="unauthorized"} 4"#));
+}
+
+#[tokio::test]
+async fn gzip_bodies_are_accepted_within_the_limit() {
+    let h = harness(EnrichSettings::default(), 4096, OverflowPolicy::Drop);
+    let (status, _, _) = send(
+        &h.app,
+        post(
+            "/",
+            &[("content-encoding", "gzip")],
+            gzipped(CONFIGMAP_ALERT.as_bytes()),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        received(&h, 1).await[0].rule,
+        "Create/Modify Configmap With Private Credentials"
+    );
+    // A small body that inflates past the limit: 413, never inflated in full.
+    let bomb = gzipped(&vec![b' '; 10 << 20]);
+    let (status, _, _) = send(&h.app, post("/", &[("content-encoding", "gzip")], bomb)).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    let (status, body, _) = send(
+        &h.app,
+        post("/", &[("content-encoding", "gzip")], CONFIGMAP_ALERT),
+    )
+    .await;
+    assert_eq!(
+        (status, body.as_str()),
+        (
+            StatusCode::BAD_REQUEST,
+            "Please send a valid request body\n"
+        )
+    );
+    let (status, _, _) = send(&h.app, post("/", &[("content-encoding", "br")], "x")).await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let t = metrics_text(&h);
+    assert!(
+        t.contains(r#"falconer_alerts_rejected_total{reason="invalid_encoding"} 1"#),
+        "{t}"
+    );
+    assert!(
+        t.contains(r#"falconer_alerts_rejected_total{reason="too_large"} 1"#),
+        "{t}"
+    );
+}
+
+#[tokio::test]
+async fn routes_can_be_split_between_listeners() {
+    let moved = vec!["/ping".to_owned(), "/metrics".to_owned()];
+    let side = harness_with(
+        EnrichSettings::default(),
+        1 << 20,
+        OverflowPolicy::Drop,
+        None,
+        &Routes::Only(moved.clone()),
+    );
+    assert_eq!(call(&side.app, "GET", "/ping", "").await.0, StatusCode::OK);
+    assert_eq!(
+        call(&side.app, "GET", "/metrics", "").await.0,
+        StatusCode::OK
+    );
+    let (status, body, _) = call(&side.app, "POST", "/", CONFIGMAP_ALERT).await;
+    assert_eq!(
+        (status, body.as_str()),
+        (StatusCode::NOT_FOUND, "404 page not found\n")
+    );
+    assert_eq!(
+        call(&side.app, "GET", "/healthz", "").await.0,
+        StatusCode::NOT_FOUND
+    );
+
+    let main = harness_with(
+        EnrichSettings::default(),
+        1 << 20,
+        OverflowPolicy::Drop,
+        None,
+        &Routes::AllBut(moved),
+    );
+    assert_eq!(
+        call(&main.app, "GET", "/ping", "").await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        call(&main.app, "GET", "/healthz", "").await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        call(&main.app, "POST", "/", CONFIGMAP_ALERT).await.0,
+        StatusCode::OK
+    );
 }

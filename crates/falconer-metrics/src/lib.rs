@@ -33,6 +33,8 @@ pub enum RejectReason {
     Invalid(&'static str),
     /// An output with `overflow: reject` had a full queue.
     QueueFull,
+    /// The bearer token was missing or wrong.
+    Unauthorized,
 }
 
 impl RejectReason {
@@ -44,6 +46,7 @@ impl RejectReason {
             RejectReason::BodyTimeout => "body_timeout",
             RejectReason::Invalid(reason) => reason,
             RejectReason::QueueFull => "queue_full",
+            RejectReason::Unauthorized => "unauthorized",
         }
     }
 }

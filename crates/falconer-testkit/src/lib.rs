@@ -1,9 +1,11 @@
 //! Test helpers shared by every crate: a recording HTTP sink with scripted answers, a real
-//! SMTP server (aiosmtpd) with scripted answers, and sample Falco alerts.
+//! SMTP server (aiosmtpd) with scripted answers, a test PKI, and sample Falco alerts.
 
+mod pki;
 mod sink;
 mod smtp;
 
+pub use pki::{CertFiles, TestPki};
 pub use sink::{RecordedRequest, RecordingSink, Reply};
 pub use smtp::{ReceivedMail, SmtpOptions, SmtpServer};
 

@@ -5,6 +5,7 @@
 //! prints the version.
 
 mod check;
+mod listeners;
 mod outputs;
 mod replay;
 mod run;

@@ -1,13 +1,14 @@
 //! `falconer run`: load → validate → build → serve → drain.
 
-use std::net::SocketAddr;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use falconer_core::{Dispatcher, StartError};
 use falconer_event::Enricher;
-use falconer_ingest::{router, serve, IngestLimits, IngestState, ServeSettings};
+use falconer_ingest::{IngestLimits, IngestState, ServeSettings};
+
+use crate::listeners::Listeners;
 use falconer_metrics::Metrics;
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
@@ -104,22 +105,13 @@ async fn async_run(file: Option<&Path>) -> ExitCode {
     };
     info!(outputs = ?dispatcher.outputs().collect::<Vec<_>>(), "Enabled Outputs.");
 
-    let ip = global.listen_ip();
-    let addr: SocketAddr = match format!("{ip}:{}", global.listenport).parse() {
-        Ok(a) => a,
-        Err(e) => {
-            error!(error = %e, "Invalid listen address.");
-            return ExitCode::FAILURE;
-        }
-    };
-    let listener = match tokio::net::TcpListener::bind(addr).await {
+    let listeners = match Listeners::bind(&global).await {
         Ok(l) => l,
         Err(e) => {
-            error!(%addr, error = %e, "Cannot listen.");
+            error!(error = %e, "Cannot start ingest.");
             return ExitCode::FAILURE;
         }
     };
-    info!(%addr, "Falconer is up.");
 
     let state = Arc::new(IngestState {
         dispatcher: dispatcher.clone(),
@@ -131,19 +123,20 @@ async fn async_run(file: Option<&Path>) -> ExitCode {
         },
         debug: global.debug,
         refusal_log: falconer_core::LogThrottle::new(1000),
+        token: (!global.ingest.token.is_empty()).then(|| global.ingest.token.expose().to_owned()),
     });
     let stop = CancellationToken::new();
     tokio::spawn(stop_on_signal(stop.clone()));
-    serve(
-        listener,
-        router(state),
-        ServeSettings {
-            header_timeout: global.ingest.headertimeout.0,
-            drain_timeout: ingest_drain(global.shutdown.graceperiod.0),
-        },
-        stop,
-    )
-    .await;
+    listeners
+        .serve(
+            state,
+            ServeSettings {
+                header_timeout: global.ingest.headertimeout.0,
+                drain_timeout: ingest_drain(global.shutdown.graceperiod.0),
+            },
+            stop,
+        )
+        .await;
 
     let grace = global
         .shutdown
