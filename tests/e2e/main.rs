@@ -2,6 +2,7 @@
 
 mod delivery;
 mod harness;
+mod secrets;
 mod smtp;
 mod tls;
 

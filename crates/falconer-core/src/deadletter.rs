@@ -4,11 +4,12 @@
 //! (`deadletter.jsonl.1` … `.N`), written by one thread so that no output waits on the disk.
 //! `falconer replay` sends them again.
 
+use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use bytes::Bytes;
 use falconer_event::Alert;
@@ -90,7 +91,8 @@ pub struct DeadLetters {
     file: Option<SyncSender<Message>>,
     path: Option<PathBuf>,
     write_errors: IntCounter,
-    log: LogThrottle,
+    /// One log throttle per output, so that one noisy output does not hide another's.
+    logs: Mutex<HashMap<String, Arc<LogThrottle>>>,
     redirect: OnceLock<Redirect>,
 }
 
@@ -143,7 +145,7 @@ impl DeadLetters {
             file: Some(tx),
             path: Some(path),
             write_errors,
-            log: LogThrottle::new(1000),
+            logs: Mutex::default(),
             redirect: OnceLock::new(),
         }))
     }
@@ -154,7 +156,7 @@ impl DeadLetters {
             file: None,
             path: None,
             write_errors,
-            log: LogThrottle::new(1000),
+            logs: Mutex::default(),
             redirect: OnceLock::new(),
         })
     }
@@ -211,7 +213,7 @@ impl DeadLetters {
         if kept > 0 {
             metrics.dead_lettered(kept, reason);
         }
-        if let Some(suppressed) = self.log.check() {
+        if let Some(suppressed) = self.throttle(&meta.output).check() {
             let uuids: Vec<&str> = alerts.iter().map(|a| a.uuid.as_str()).collect();
             error!(
                 output = %meta.output,
@@ -226,6 +228,15 @@ impl DeadLetters {
                 "Output gave up on alerts; kept as dead letters."
             );
         }
+    }
+
+    fn throttle(&self, output: &str) -> Arc<LogThrottle> {
+        self.logs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(output.to_owned())
+            .or_insert_with(|| Arc::new(LogThrottle::new(1000)))
+            .clone()
     }
 
     fn keep(&self, meta: &DeadLetterMeta, alert: &Arc<Alert>) -> bool {
