@@ -272,7 +272,7 @@ async fn check_lists_every_problem_with_its_path() {
 listenport: 0
 bogus: true
 tlsserver:
-  deploy: true
+  notlspaths: [/admin]
 webhook:
   address: "ftp://x"
 outputs:
@@ -290,7 +290,7 @@ outputs:
         "7 problems",
         "  bogus: unknown key",
         "  listenport: must be between 1 and 65535",
-        "  tlsserver.deploy:",
+        "  tlsserver.notlspaths[0]: \"/admin\" is not one of",
         "  webhook.address: scheme \"ftp\" is not http or https",
         "  outputs[0] (secops).method: \"DELETE\" is not POST or PUT",
         "  outputs[0] (secops).queue.capacity: must be between 1 and 10000000",

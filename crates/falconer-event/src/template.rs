@@ -24,26 +24,23 @@ impl GoTemplate {
     /// Parses `source` once.
     ///
     /// gtmpl's parser can spin forever on some malformed input (an action left open, such as
-    /// `{{ index . `). Unbalanced delimiters are therefore rejected up front, and the parse runs
-    /// on a helper thread with a deadline, so a bad template is an error rather than a hang.
+    /// `{{ index . `), and its lexer panics on some non-ASCII input it then goes wrong on. So:
+    /// unbalanced delimiters and bare non-ASCII in actions are rejected up front; a template
+    /// with non-ASCII text is first parsed with that text replaced by ASCII, so that only a
+    /// well-formed template ever reaches the lexer with non-ASCII in it; and each parse runs on
+    /// a helper thread with a deadline. A bad template is an error, never a hang or a panic.
     pub fn parse(source: &str) -> Result<Self, TemplateError> {
         check_delimiters(source)?;
-        let (tx, rx) = std::sync::mpsc::channel();
-        let owned = source.to_owned();
-        std::thread::Builder::new()
-            .name("template-parse".into())
-            .spawn(move || {
-                let mut template = Template::default();
-                let result = template.parse(owned).map(|()| template);
-                let _ = tx.send(result.map_err(|e| TemplateError(e.to_string())));
-            })
-            .map_err(|e| TemplateError(format!("cannot start template parser: {e}")))?;
-        let template = rx.recv_timeout(PARSE_DEADLINE).map_err(|_| {
-            TemplateError("template parser did not finish (malformed template)".into())
-        })??;
+        if !source.is_ascii() {
+            let probe: String = source
+                .chars()
+                .map(|c| if c.is_ascii() { c } else { 'x' })
+                .collect();
+            parse_with_deadline(probe)?;
+        }
         Ok(GoTemplate {
             source: source.to_owned(),
-            template,
+            template: parse_with_deadline(source.to_owned())?,
         })
     }
 
@@ -75,25 +72,72 @@ impl fmt::Debug for GoTemplate {
 const PARSE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Every `{{` must be closed by a `}}` before the next `{{` opens.
+/// Parses on a helper thread, giving up after [`PARSE_DEADLINE`].
+fn parse_with_deadline(source: String) -> Result<Template, TemplateError> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("template-parse".into())
+        .spawn(move || {
+            let mut template = Template::default();
+            let result = template.parse(source).map(|()| template);
+            let _ = tx.send(result.map_err(|e| TemplateError(e.to_string())));
+        })
+        .map_err(|e| TemplateError(format!("cannot start template parser: {e}")))?;
+    rx.recv_timeout(PARSE_DEADLINE)
+        .map_err(|_| TemplateError("template parser did not finish (malformed template)".into()))?
+}
+
+/// Checks what gtmpl's parser cannot be trusted with, scanning as Go's lexer does: an action
+/// runs from `{{` to the first `}}` outside a quoted literal or a comment.
+/// - An action left open (or a `{{` inside an action): the parser can spin forever on it.
+/// - A non-ASCII character in an action outside quotes or comments (`{{ .é }}`): the lexer
+///   panics on it. Falco field names are ASCII; other text belongs in quotes
+///   (`{{ index . "ké" }}`) or outside actions.
 fn check_delimiters(source: &str) -> Result<(), TemplateError> {
-    let mut rest = source;
-    while let Some(open) = rest.find("{{") {
-        let after = &rest[open + 2..];
-        match (after.find("}}"), after.find("{{")) {
-            (Some(close), Some(next)) if next < close => {
-                return Err(TemplateError(format!(
-                    "unclosed action at byte {}",
-                    source.len() - rest.len() + open
-                )))
+    let bytes = source.as_bytes();
+    let mut i = 0;
+    while let Some(open) = source[i..].find("{{") {
+        let start = i + open;
+        let mut j = start + 2;
+        let mut quote: Option<u8> = None;
+        let mut comment = false;
+        loop {
+            let Some(&b) = bytes.get(j) else {
+                return Err(TemplateError(format!("unclosed action at byte {start}")));
+            };
+            let next = bytes.get(j + 1).copied();
+            match (quote, comment, b) {
+                (_, true, b'*') if next == Some(b'/') => {
+                    comment = false;
+                    j += 1;
+                }
+                (_, true, _) => {}
+                (Some(b'"' | b'\''), _, b'\\') => j += 1,
+                (Some(q), _, b) if b == q => quote = None,
+                (Some(_), _, _) => {}
+                (None, _, b'"' | b'\'' | b'`') => quote = Some(b),
+                (None, _, b'/') if next == Some(b'*') => {
+                    comment = true;
+                    j += 1;
+                }
+                (None, _, b'}') if next == Some(b'}') => break,
+                (None, _, b'{') if next == Some(b'{') => {
+                    return Err(TemplateError(format!("unclosed action at byte {start}")))
+                }
+                (None, _, b) if !b.is_ascii() => {
+                    let c = source[j..]
+                        .chars()
+                        .next()
+                        .unwrap_or(char::REPLACEMENT_CHARACTER);
+                    return Err(TemplateError(format!(
+                        "non-ASCII character {c:?} in the action at byte {start}: put it in quotes"
+                    )));
+                }
+                _ => {}
             }
-            (Some(close), _) => rest = &after[close + 2..],
-            (None, _) => {
-                return Err(TemplateError(format!(
-                    "unclosed action at byte {}",
-                    source.len() - rest.len() + open
-                )))
-            }
+            j += 1;
         }
+        i = j + 2;
     }
     Ok(())
 }
@@ -209,6 +253,34 @@ mod tests {
             t.render(&alert_to_template_value(&alert)).unwrap(),
             "[Debug] Test rule on falcosidekick: falcosidekick"
         );
+    }
+
+    #[test]
+    fn non_ascii_is_fine_in_text_and_quotes_and_refused_bare_in_actions() {
+        for ok in [
+            "équipe {{ .a }} ☃",
+            r#"{{ index . "ké" }}"#,
+            "{{ `é` }}",
+            "{{ 'é' }}",
+            "{{/* é */}}",
+            r#"{{ printf "%s" "日本\"é" }}"#,
+        ] {
+            assert!(GoTemplate::parse(ok).is_ok(), "{ok}");
+        }
+        let quoted_braces =
+            "{{ or (index 8\".f \u{24c}k -}f \u{24c}k -}}e}endex 8\".f \u{24c}k -}}e}e\" }}";
+        for bad in [
+            "{{ .é }}",
+            "{{ oé }}",
+            "{{o\u{fffd}}}",
+            "{{ $é := 1 }}",
+            quoted_braces,
+        ] {
+            let Err(e) = GoTemplate::parse(bad) else {
+                panic!("{bad} must not parse")
+            };
+            assert!(e.0.contains("non-ASCII"), "{bad}: {e}");
+        }
     }
 
     #[test]

@@ -29,6 +29,33 @@ pub async fn classify_response(response: reqwest::Response) -> Result<(), SendEr
     })
 }
 
+/// The body of a 2xx answer (at most `limit` bytes, else [`SendError::Other`]); any other
+/// status is classified as [`classify_response`] does.
+pub async fn read_success(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> Result<bytes::Bytes, SendError> {
+    if !response.status().is_success() {
+        classify_response(response).await?;
+        return Ok(bytes::Bytes::new());
+    }
+    let mut buf = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                if buf.len() + chunk.len() > limit {
+                    return Err(SendError::Other(
+                        format!("the answer is larger than {limit} bytes").into(),
+                    ));
+                }
+                buf.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(buf.into()),
+            Err(e) => return Err(SendError::Other(Box::new(e.without_url()))),
+        }
+    }
+}
+
 /// Reads at most `limit` bytes of the body (a misbehaving endpoint cannot make us buffer more).
 async fn read_prefix(mut response: reqwest::Response, limit: usize) -> String {
     let mut buf = Vec::new();

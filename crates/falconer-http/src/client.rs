@@ -3,10 +3,14 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use std::io::Write as _;
+
 use bytes::Bytes;
 use falconer_config::GlobalSettings;
 use falconer_core::SendError;
-use http::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
+use http::header::{
+    HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE,
+};
 use reqwest::{Certificate, Identity, Method};
 
 /// `Content-Type` of JSON bodies, as falcosidekick sends it.
@@ -72,6 +76,58 @@ pub enum ClientError {
     Build(#[source] reqwest::Error),
 }
 
+/// What an output adds to falcosidekick's common HTTP options: its own content type, headers
+/// of its protocol (credentials, tenant) and request compression. `Debug` shows header names
+/// only.
+#[derive(Clone, Default)]
+pub struct TargetOptions {
+    /// `Content-Type` instead of [`CONTENT_TYPE_JSON`].
+    pub content_type: Option<String>,
+    /// Headers sent with every request, after the default ones and before the custom headers
+    /// (so `customheaders` can still override them, as in falcosidekick). Values never print.
+    pub headers: Vec<(String, String)>,
+    /// Gzip non-empty request bodies and send `Content-Encoding: gzip`.
+    pub gzip: bool,
+}
+
+impl std::fmt::Debug for TargetOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TargetOptions")
+            .field("content_type", &self.content_type)
+            .field(
+                "headers",
+                &self.headers.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+            )
+            .field("gzip", &self.gzip)
+            .finish()
+    }
+}
+
+impl TargetOptions {
+    /// Adds `Authorization: Basic base64(user:password)`.
+    pub fn basic_auth(&mut self, user: &str, password: &str) {
+        self.headers
+            .push((AUTHORIZATION.to_string(), basic_auth_value(user, password)));
+    }
+}
+
+/// The value of an `Authorization` header for HTTP basic authentication.
+pub fn basic_auth_value(user: &str, password: &str) -> String {
+    use base64::Engine as _;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+    format!("Basic {encoded}")
+}
+
+/// Gzips `body` (fast compression: alert JSON compresses well even at level 1).
+pub fn gzip(body: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut encoder = flate2::write::GzEncoder::new(
+        Vec::with_capacity(body.len() / 4 + 64),
+        flate2::Compression::fast(),
+    );
+    encoder.write_all(body)?;
+    encoder.finish()
+}
+
 /// One destination: a client (carrying the headers sent with every request), a method and a
 /// URL. `Debug` shows scheme, host and port only: paths and queries often carry tokens.
 #[derive(Clone)]
@@ -79,6 +135,7 @@ pub struct HttpTarget {
     client: reqwest::Client,
     method: Method,
     url: reqwest::Url,
+    gzip: bool,
 }
 
 impl std::fmt::Debug for HttpTarget {
@@ -179,9 +236,26 @@ impl HttpClientSettings {
         method: Method,
         url: reqwest::Url,
     ) -> Result<HttpTarget, ClientError> {
+        self.target_with(global, method, url, &TargetOptions::default())
+    }
+
+    /// [`HttpClientSettings::target`] with an output's own content type, headers and
+    /// compression. Header order: defaults, then `options.headers`, then the custom headers.
+    pub fn target_with(
+        &self,
+        global: &GlobalSettings,
+        method: Method,
+        url: reqwest::Url,
+        options: &TargetOptions,
+    ) -> Result<HttpTarget, ClientError> {
         let mut headers = HeaderMap::new();
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE_JSON));
-        for (name, value) in &self.customheaders {
+        let content_type = match &options.content_type {
+            Some(ct) => parse_header(CONTENT_TYPE.as_str(), ct)?.1,
+            None => HeaderValue::from_static(CONTENT_TYPE_JSON),
+        };
+        headers.insert(CONTENT_TYPE, content_type);
+        let extra = options.headers.iter().map(|(n, v)| (n, v));
+        for (name, value) in extra.chain(&self.customheaders) {
             let (n, v) = parse_header(name, value)?;
             headers.insert(n, v);
         }
@@ -189,6 +263,7 @@ impl HttpClientSettings {
             client: self.build_client(global, headers)?,
             method,
             url,
+            gzip: options.gzip,
         })
     }
 }
@@ -199,16 +274,51 @@ impl HttpTarget {
         &self.url
     }
 
+    /// The same client (connections, TLS, headers, compression) sending `method` requests to
+    /// `url` (another index, the template API, …).
+    pub fn retarget(&self, method: Method, url: reqwest::Url) -> HttpTarget {
+        HttpTarget {
+            client: self.client.clone(),
+            method,
+            url,
+            gzip: self.gzip,
+        }
+    }
+
+    /// True when request bodies are gzipped.
+    pub fn gzips(&self) -> bool {
+        self.gzip
+    }
+
     /// Sends `body` once and classifies the outcome. The core applies the timeout.
     pub async fn send(&self, body: impl Into<Bytes>) -> Result<(), SendError> {
-        let response = self
-            .client
-            .request(self.method.clone(), self.url.clone())
-            .body(body.into())
-            .send()
-            .await
-            .map_err(transport_error)?;
+        let response = self.execute(body.into()).await?;
         crate::classify::classify_response(response).await
+    }
+
+    /// Like [`HttpTarget::send`], but returns the body of a 2xx answer (bulk APIs report
+    /// per-item results there). A body longer than `limit` bytes is an error, never a silently
+    /// truncated answer.
+    pub async fn send_reading(
+        &self,
+        body: impl Into<Bytes>,
+        limit: usize,
+    ) -> Result<Bytes, SendError> {
+        let response = self.execute(body.into()).await?;
+        crate::classify::read_success(response, limit).await
+    }
+
+    async fn execute(&self, body: Bytes) -> Result<reqwest::Response, SendError> {
+        let mut request = self.client.request(self.method.clone(), self.url.clone());
+        if self.gzip && !body.is_empty() {
+            let compressed = gzip(&body).map_err(|e| SendError::Encode(Box::new(e)))?;
+            request = request
+                .header(CONTENT_ENCODING, HeaderValue::from_static("gzip"))
+                .body(compressed);
+        } else {
+            request = request.body(body);
+        }
+        request.send().await.map_err(transport_error)
     }
 }
 

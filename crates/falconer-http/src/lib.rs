@@ -5,6 +5,11 @@
 
 mod classify;
 mod client;
+#[cfg(test)]
+mod tests;
 
-pub use classify::{classify_response, parse_retry_after, MAX_ERROR_BODY_BYTES};
-pub use client::{ClientError, HttpClientSettings, HttpTarget, CONTENT_TYPE_JSON, USER_AGENT};
+pub use classify::{classify_response, parse_retry_after, read_success, MAX_ERROR_BODY_BYTES};
+pub use client::{
+    basic_auth_value, gzip, ClientError, HttpClientSettings, HttpTarget, TargetOptions,
+    CONTENT_TYPE_JSON, USER_AGENT,
+};

@@ -46,6 +46,23 @@ impl RecordedRequest {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 
+    /// The body, gunzipped when it was sent with `Content-Encoding: gzip` (panics in tests
+    /// when it is not valid gzip).
+    pub fn decoded_body(&self) -> Vec<u8> {
+        if self.header("content-encoding") != Some("gzip") {
+            return self.body.to_vec();
+        }
+        let mut out = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&self.body[..]), &mut out)
+            .unwrap_or_else(|e| panic!("body is not valid gzip: {e}"));
+        out
+    }
+
+    /// [`RecordedRequest::decoded_body`] as text.
+    pub fn decoded_text(&self) -> String {
+        String::from_utf8_lossy(&self.decoded_body()).into_owned()
+    }
+
     /// The body parsed as JSON (panics in tests when it is not).
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_slice(&self.body)

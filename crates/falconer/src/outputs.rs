@@ -15,5 +15,9 @@ pub fn builtin() -> Registry {
     registry.insert(falconer_output_null::KIND);
     #[cfg(feature = "output-smtp")]
     registry.insert(falconer_output_smtp::KIND);
+    #[cfg(feature = "output-loki")]
+    registry.insert(falconer_output_loki::KIND);
+    #[cfg(feature = "output-elasticsearch")]
+    registry.insert(falconer_output_elasticsearch::KIND);
     registry
 }
