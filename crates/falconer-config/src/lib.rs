@@ -59,6 +59,24 @@ impl GlobalSettings {
         }
     }
 
+    /// The client certificate, key and CA of outputs with `mutualtls: true`:
+    /// `mutualtlsclient.*` when set, else `client.crt`, `client.key` and `ca.crt` in
+    /// `mutualtlsfilespath` (falcosidekick's rule).
+    pub fn mutual_tls_files(&self) -> MutualTlsFiles {
+        let pick = |explicit: &str, file: &str| {
+            if explicit.is_empty() {
+                std::path::Path::new(&self.mutualtlsfilespath).join(file)
+            } else {
+                std::path::PathBuf::from(explicit)
+            }
+        };
+        MutualTlsFiles {
+            cert: pick(&self.mutualtlsclient.certfile, "client.crt"),
+            key: pick(&self.mutualtlsclient.keyfile, "client.key"),
+            ca: pick(&self.mutualtlsclient.cacertfile, "ca.crt"),
+        }
+    }
+
     /// `prometheus.extralabels` as a list.
     pub fn prometheus_extra_labels(&self) -> Vec<String> {
         self.prometheus
@@ -69,4 +87,15 @@ impl GlobalSettings {
             .map(str::to_owned)
             .collect()
     }
+}
+
+/// Where the client TLS material of `mutualtls` outputs is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MutualTlsFiles {
+    /// Client certificate (PEM).
+    pub cert: std::path::PathBuf,
+    /// Client key (PEM).
+    pub key: std::path::PathBuf,
+    /// CA of the servers (PEM).
+    pub ca: std::path::PathBuf,
 }

@@ -163,6 +163,10 @@ pub struct IngestSettings {
     /// When set, ingest requests (`POST /`, `/test`) must carry `Authorization: Bearer
     /// <token>`; others get 401. `tokenfile` (or `INGEST_TOKEN_FILE`) reads it from a file.
     pub token: Secret,
+    /// Alerts per second one client (IP address) may send (`0` = no limit); more get 429.
+    pub ratelimit: u32,
+    /// Alerts a client may send at once above its rate (default: one second's worth).
+    pub ratelimitburst: u32,
 }
 
 impl Default for IngestSettings {
@@ -172,6 +176,8 @@ impl Default for IngestSettings {
             headertimeout: GoDuration::from_secs(10),
             bodytimeout: GoDuration::from_secs(30),
             token: Secret::default(),
+            ratelimit: 0,
+            ratelimitburst: 0,
         }
     }
 }

@@ -156,14 +156,6 @@ fn read(path: &Path) -> Result<Vec<u8>, ClientError> {
     })
 }
 
-fn or_default(explicit: &str, dir: &str, file: &str) -> PathBuf {
-    if explicit.is_empty() {
-        Path::new(dir).join(file)
-    } else {
-        PathBuf::from(explicit)
-    }
-}
-
 /// One custom header; the value is marked sensitive so it never prints.
 fn parse_header(name: &str, value: &str) -> Result<(HeaderName, HeaderValue), ClientError> {
     let invalid = || ClientError::Header {
@@ -201,10 +193,8 @@ impl HttpClientSettings {
             roots.push(PathBuf::from(&global.tlsclient.cacertfile));
         }
         if self.mutualtls {
-            let dir = &global.mutualtlsfilespath;
-            let cert = or_default(&global.mutualtlsclient.certfile, dir, "client.crt");
-            let key = or_default(&global.mutualtlsclient.keyfile, dir, "client.key");
-            let ca = or_default(&global.mutualtlsclient.cacertfile, dir, "ca.crt");
+            let files = global.mutual_tls_files();
+            let (cert, key, ca) = (files.cert, files.key, files.ca);
             let mut pem = read(&cert)?;
             pem.push(b'\n');
             pem.extend(read(&key)?);

@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use crate::auth::authorized;
 use crate::body::{decode as decode_body, read_body, BodyError};
+use crate::ratelimit::ClientAddr;
 use crate::reply::{ok_empty, text_error, with_type, INVALID_BODY, POST_ONLY};
 use crate::IngestState;
 
@@ -69,10 +70,33 @@ fn unauthorized(state: &IngestState) -> Response {
     response
 }
 
+/// 429 for a client over `ingest.ratelimit`, or `None` when it may go on.
+fn over_rate(state: &IngestState, request: &Request) -> Option<Response> {
+    let limiter = state.rate_limit.as_ref()?;
+    let client = request.extensions().get::<ClientAddr>()?;
+    if limiter.check(client.0) {
+        return None;
+    }
+    state.metrics.request_rejected(RejectReason::RateLimited);
+    let mut response = text_error(StatusCode::TOO_MANY_REQUESTS, "Too many requests");
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+    Some(response)
+}
+
+/// The checks before any work: the token, then the client's rate.
+fn admit(state: &IngestState, request: &Request) -> Option<Response> {
+    if !authorized(state.token.as_deref(), request.headers()) {
+        return Some(unauthorized(state));
+    }
+    over_rate(state, request)
+}
+
 /// `POST /test`: falcosidekick's test alert, through the same path as a real one.
 pub(crate) async fn test(State(state): State<Arc<IngestState>>, request: Request) -> Response {
-    if !authorized(state.token.as_deref(), request.headers()) {
-        return unauthorized(&state);
+    if let Some(refused) = admit(&state, &request) {
+        return refused;
     }
     if request.method() != Method::POST {
         state.metrics.request_rejected(RejectReason::Method);
@@ -85,8 +109,8 @@ pub(crate) async fn test(State(state): State<Arc<IngestState>>, request: Request
 
 /// `POST /` and every path falcosidekick treats as ingest.
 pub(crate) async fn ingest(State(state): State<Arc<IngestState>>, request: Request) -> Response {
-    if !authorized(state.token.as_deref(), request.headers()) {
-        return unauthorized(&state);
+    if let Some(refused) = admit(&state, &request) {
+        return refused;
     }
     if request.method() != Method::POST {
         state.metrics.request_rejected(RejectReason::Method);

@@ -8,6 +8,7 @@
 mod auth;
 mod body;
 mod handlers;
+mod ratelimit;
 mod reply;
 mod serve;
 mod tls;
@@ -21,6 +22,7 @@ use falconer_core::Dispatcher;
 use falconer_event::Enricher;
 use falconer_metrics::Metrics;
 
+pub use ratelimit::{ClientAddr, ClientLimiter};
 pub use serve::{serve, ServeSettings};
 pub use tls::{TlsError, TlsFiles, TlsReloader};
 
@@ -49,6 +51,8 @@ pub struct IngestState {
     pub refusal_log: falconer_core::LogThrottle,
     /// The bearer token ingest requests must carry (`ingest.token`), if any.
     pub token: Option<String>,
+    /// The per-client rate limit (`ingest.ratelimit`), if any.
+    pub rate_limit: Option<ClientLimiter>,
 }
 
 /// Which routes a listener serves.

@@ -12,8 +12,10 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use tower::ServiceExt;
 use tracing::{debug, warn};
 
+use crate::ratelimit::ClientAddr;
 use crate::tls::TlsReloader;
 
 /// Connection-level settings.
@@ -60,7 +62,13 @@ pub async fn serve(
             () = stop.cancelled() => break,
         };
         let _ = stream.set_nodelay(true);
-        let service = TowerToHyperService::new(app.clone());
+        // Handlers see the client's address (for the per-client rate limit).
+        let service = TowerToHyperService::new(app.clone().map_request(
+            move |mut request: http::Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(ClientAddr(peer.ip()));
+                request
+            },
+        ));
         let watcher = graceful.watcher();
         match &tls {
             None => {

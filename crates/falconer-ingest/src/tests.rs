@@ -33,7 +33,7 @@ struct Harness {
 }
 
 fn harness(enrich: EnrichSettings, max_body: usize, overflow: OverflowPolicy) -> Harness {
-    harness_with(enrich, max_body, overflow, None, &Routes::All)
+    harness_with(enrich, max_body, overflow, None, &Routes::All, None)
 }
 
 fn harness_with(
@@ -42,6 +42,7 @@ fn harness_with(
     overflow: OverflowPolicy,
     token: Option<&str>,
     routes: &Routes,
+    rate: Option<(u32, u32)>,
 ) -> Harness {
     let (metrics, _) = Metrics::new(&[]).unwrap();
     let metrics = Arc::new(metrics);
@@ -77,6 +78,7 @@ fn harness_with(
         debug: false,
         refusal_log: falconer_core::LogThrottle::new(1000),
         token: token.map(str::to_owned),
+        rate_limit: rate.and_then(|(per_second, burst)| ClientLimiter::new(per_second, burst)),
     });
     Harness {
         app: router_for(state, routes),
@@ -334,6 +336,7 @@ async fn a_token_guards_ingest_and_test_but_not_probes() {
         OverflowPolicy::Drop,
         Some("s3cret-t0ken"),
         &Routes::All,
+        None,
     );
     for (path, headers) in [
         ("/", vec![]),
@@ -431,6 +434,7 @@ async fn routes_can_be_split_between_listeners() {
         OverflowPolicy::Drop,
         None,
         &Routes::Only(moved.clone()),
+        None,
     );
     assert_eq!(call(&side.app, "GET", "/ping", "").await.0, StatusCode::OK);
     assert_eq!(
@@ -453,6 +457,7 @@ async fn routes_can_be_split_between_listeners() {
         OverflowPolicy::Drop,
         None,
         &Routes::AllBut(moved),
+        None,
     );
     assert_eq!(
         call(&main.app, "GET", "/ping", "").await.0,
@@ -466,4 +471,36 @@ async fn routes_can_be_split_between_listeners() {
         call(&main.app, "POST", "/", CONFIGMAP_ALERT).await.0,
         StatusCode::OK
     );
+}
+
+#[tokio::test]
+async fn a_client_over_its_rate_gets_429_others_do_not() {
+    let h = harness_with(
+        EnrichSettings::default(),
+        1 << 20,
+        OverflowPolicy::Drop,
+        None,
+        &Routes::All,
+        Some((1, 2)),
+    );
+    let from = |ip: &str| {
+        let mut request = post("/", &[], CONFIGMAP_ALERT);
+        request
+            .extensions_mut()
+            .insert(ClientAddr(ip.parse().unwrap()));
+        request
+    };
+    assert_eq!(send(&h.app, from("127.0.0.1")).await.0, StatusCode::OK);
+    assert_eq!(send(&h.app, from("127.0.0.1")).await.0, StatusCode::OK);
+    let (status, body, headers) = send(&h.app, from("127.0.0.1")).await;
+    assert_eq!(
+        (status, body.as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, "Too many requests\n")
+    );
+    assert_eq!(
+        headers.get("retry-after").map(|v| v.to_str().unwrap()),
+        Some("1")
+    );
+    assert_eq!(send(&h.app, from("127.0.0.2")).await.0, StatusCode::OK);
+    assert!(metrics_text(&h).contains(r#"falconer_alerts_rejected_total{reason="rate_limited"} 1"#));
 }

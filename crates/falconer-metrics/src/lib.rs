@@ -35,6 +35,8 @@ pub enum RejectReason {
     QueueFull,
     /// The bearer token was missing or wrong.
     Unauthorized,
+    /// The client sent more than `ingest.ratelimit` allows.
+    RateLimited,
 }
 
 impl RejectReason {
@@ -47,6 +49,7 @@ impl RejectReason {
             RejectReason::Invalid(reason) => reason,
             RejectReason::QueueFull => "queue_full",
             RejectReason::Unauthorized => "unauthorized",
+            RejectReason::RateLimited => "rate_limited",
         }
     }
 }

@@ -18,6 +18,8 @@ pub struct SmtpOptions {
     pub tls: Option<(PathBuf, PathBuf)>,
     /// Serve TLS from the first byte (SMTPS) instead of STARTTLS.
     pub implicit_tls: bool,
+    /// Require client certificates signed by this CA (PEM file).
+    pub client_ca: Option<PathBuf>,
     /// Answers to DATA, in order (`"451 4.3.0 Try again later"`), then `250`.
     pub data_replies: Vec<String>,
     /// Recipients answered `550 5.1.1`.
@@ -84,6 +86,9 @@ impl SmtpServer {
             cmd.arg("--cert").arg(cert).arg("--key").arg(key);
             if options.implicit_tls {
                 cmd.arg("--implicit-tls");
+            }
+            if let Some(ca) = &options.client_ca {
+                cmd.arg("--client-ca").arg(ca);
             }
         }
         if !options.data_replies.is_empty() {

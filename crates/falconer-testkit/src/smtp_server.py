@@ -79,6 +79,7 @@ def main():
     p.add_argument("--cert")
     p.add_argument("--key")
     p.add_argument("--implicit-tls", action="store_true")
+    p.add_argument("--client-ca", help="require client certificates signed by this CA")
     p.add_argument("--data-replies", default="", help="comma list, e.g. '451 4.3.0 busy,250'")
     p.add_argument("--reject", default="", help="comma list of recipients answered 550")
     args = p.parse_args()
@@ -93,6 +94,9 @@ def main():
     if args.cert:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(args.cert, args.key)
+        if args.client_ca:
+            context.verify_mode = ssl.CERT_REQUIRED
+            context.load_verify_locations(args.client_ca)
     if context and args.implicit_tls:
         kwargs["ssl_context"] = context
     elif context:

@@ -124,6 +124,10 @@ async fn async_run(file: Option<&Path>) -> ExitCode {
         debug: global.debug,
         refusal_log: falconer_core::LogThrottle::new(1000),
         token: (!global.ingest.token.is_empty()).then(|| global.ingest.token.expose().to_owned()),
+        rate_limit: falconer_ingest::ClientLimiter::new(
+            global.ingest.ratelimit,
+            global.ingest.ratelimitburst,
+        ),
     });
     let stop = CancellationToken::new();
     tokio::spawn(stop_on_signal(stop.clone()));

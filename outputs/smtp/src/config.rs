@@ -28,6 +28,10 @@ pub struct SmtpConfig {
     /// Verify the server's certificate (the system roots plus `tlsclient.cacertfile`).
     #[serde(default = "default_true")]
     pub checkcert: bool,
+    /// Present the client certificate of `mutualtlsclient.*` / `mutualtlsfilespath`, and
+    /// trust its CA.
+    #[serde(default)]
+    pub mutualtls: bool,
     /// `plain` (default), `login`, `xoauth2` (falcosidekick's `oauthbearer` maps to it) or
     /// `none`. Authentication happens only when `user` is set.
     #[serde(default = "default_mechanism")]

@@ -4,12 +4,15 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use falconer_config::MutualTlsFiles;
 use falconer_core::{Alert, BuildContext, Output, SendError};
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+use lettre::transport::smtp::client::{Certificate, Identity, Tls, TlsParameters};
 use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::CertificateDer;
 
 use crate::config::{SmtpConfig, TlsMode};
 use crate::render::MailRenderer;
@@ -55,7 +58,13 @@ impl Smtp {
                     .idle_timeout(POOL_IDLE),
             );
         if mode != TlsMode::None {
-            let params = tls_parameters(&host, config.checkcert, &cx.global.tlsclient.cacertfile)?;
+            let client = config.mutualtls.then(|| cx.global.mutual_tls_files());
+            let params = tls_parameters(
+                &host,
+                config.checkcert,
+                &cx.global.tlsclient.cacertfile,
+                client.as_ref(),
+            )?;
             builder = builder.tls(match mode {
                 TlsMode::StartTls => Tls::Required(params),
                 TlsMode::Opportunistic => Tls::Opportunistic(params),
@@ -84,14 +93,35 @@ impl Smtp {
     }
 }
 
-fn tls_parameters(host: &str, checkcert: bool, ca_file: &str) -> Result<TlsParameters, String> {
+fn read(path: &std::path::Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn tls_parameters(
+    host: &str,
+    checkcert: bool,
+    ca_file: &str,
+    client: Option<&MutualTlsFiles>,
+) -> Result<TlsParameters, String> {
     let mut params =
         TlsParameters::builder(host.to_owned()).dangerous_accept_invalid_certs(!checkcert);
+    let mut roots: Vec<std::path::PathBuf> = Vec::new();
     if !ca_file.is_empty() {
-        let pem =
-            std::fs::read(ca_file).map_err(|e| format!("tlsclient.cacertfile {ca_file}: {e}"))?;
-        let ca = Certificate::from_pem(&pem)
-            .map_err(|e| format!("tlsclient.cacertfile {ca_file}: {e}"))?;
+        roots.push(ca_file.into());
+    }
+    if let Some(files) = client {
+        // lettre 0.11's rustls backend takes the certificate of `Identity::from_pem` as DER
+        // (it passes the bytes through unparsed), so the PEM is decoded here.
+        let cert = CertificateDer::from_pem_slice(&read(&files.cert)?)
+            .map_err(|e| format!("{}: {e}", files.cert.display()))?;
+        let identity = Identity::from_pem(cert.as_ref(), &read(&files.key)?)
+            .map_err(|e| format!("{}: {e}", files.key.display()))?;
+        params = params.identify_with(identity);
+        roots.push(files.ca.clone());
+    }
+    for path in roots {
+        let ca =
+            Certificate::from_pem(&read(&path)?).map_err(|e| format!("{}: {e}", path.display()))?;
         params = params.add_root_certificate(ca);
     }
     params.build().map_err(|e| format!("TLS setup: {e}"))

@@ -209,6 +209,36 @@ async fn starttls_and_implicit_tls_with_a_custom_ca() {
     }
 }
 
+#[tokio::test]
+async fn mutual_tls_presents_the_configured_client_certificate() {
+    let pki = falconer_testkit::TestPki::new();
+    let server = SmtpServer::start(SmtpOptions {
+        tls: Some((pki.server().cert, pki.server().key)),
+        client_ca: Some(pki.ca()),
+        ..SmtpOptions::default()
+    })
+    .await;
+    let mut global = GlobalSettings::default();
+    global.mutualtlsclient.certfile = pki.client().cert.display().to_string();
+    global.mutualtlsclient.keyfile = pki.client().key.display().to_string();
+    global.mutualtlsclient.cacertfile = pki.ca().display().to_string();
+    let with_cert = build_with(
+        settings(&server, json!({"tlsmode": "starttls", "mutualtls": true})),
+        global.clone(),
+    )
+    .await;
+    with_cert
+        .send(&[alert(SHELL_ALERT, 1)])
+        .await
+        .expect("a client certificate of the CA is accepted");
+    assert!(server.wait_for(1, WAIT).await[0].tls);
+    // Trusting the server but presenting no certificate: the server refuses the session.
+    global.tlsclient.cacertfile = pki.ca().display().to_string();
+    let without = build_with(settings(&server, json!({"tlsmode": "starttls"})), global).await;
+    assert!(without.send(&[alert(SHELL_ALERT, 2)]).await.is_err());
+    assert_eq!(server.mails().len(), 1);
+}
+
 /// The output behind the real delivery core, with a dead-letter store.
 struct Delivery {
     dispatcher: Dispatcher,
