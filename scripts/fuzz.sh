@@ -12,9 +12,18 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
 fi
 
 export RUSTC_BOOTSTRAP=1
+mkdir -p fuzz/logs
 for target in alert config template; do
   mkdir -p "fuzz/corpus/$target"
-  echo "== fuzz $target for ${seconds}s"
-  cargo fuzz run --sanitizer none "$target" "fuzz/corpus/$target" "fuzz/seeds/$target" -- \
-    -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+  log="fuzz/logs/$target.log"
+  if cargo fuzz run --sanitizer none "$target" "fuzz/corpus/$target" "fuzz/seeds/$target" -- \
+      -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+      -print_final_stats=1 >"$log" 2>&1; then
+    runs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | grep -o '[0-9]*$' || true)
+    echo "fuzz $target: ${runs:-?} runs in ${seconds}s, no crash (log: $log)"
+  else
+    echo "fuzz $target: FAILED; the input is in fuzz/artifacts/$target/" >&2
+    tail -n 60 "$log" >&2
+    exit 1
+  fi
 done
