@@ -347,3 +347,23 @@ async fn live_metrics_pass_promtool_check() {
     assert!(metrics.contains("falcosecurity_falcosidekick_falco_events_total"));
     assert!(metrics.contains("process_resident_memory_bytes"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_over_its_rate_limit_gets_429() {
+    let f = Falconer::start(
+        "ingest:\n  ratelimit: 1\n  ratelimitburst: 2\noutputs:\n  - name: d\n    type: \"null\"\n",
+        &[],
+    )
+    .await;
+    let mut statuses = Vec::new();
+    for _ in 0..10 {
+        statuses.push(f.post("/", CONFIGMAP_ALERT).await.0);
+    }
+    // The burst passes; ten requests take far less than the seconds they would need.
+    assert_eq!(statuses[..2], [200, 200], "{statuses:?}");
+    let limited = statuses.iter().filter(|s| **s == 429).count();
+    assert!(limited > 0, "{statuses:?}");
+    assert!(f.metrics().await.contains(&format!(
+        r#"falconer_alerts_rejected_total{{reason="rate_limited"}} {limited}"#
+    )));
+}

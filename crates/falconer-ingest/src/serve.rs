@@ -25,6 +25,8 @@ pub struct ServeSettings {
     pub header_timeout: Duration,
     /// How long requests in progress may take to finish after the stop signal.
     pub drain_timeout: Duration,
+    /// Tell handlers each request's client address (needed by the per-client rate limit).
+    pub client_addr: bool,
 }
 
 /// Serves `app` on `listener` until `stop` is cancelled, then stops accepting and waits up to
@@ -62,10 +64,14 @@ pub async fn serve(
             () = stop.cancelled() => break,
         };
         let _ = stream.set_nodelay(true);
-        // Handlers see the client's address (for the per-client rate limit).
+        // Handlers see the client's address when the per-client rate limit needs it (an
+        // extension costs an allocation per request, so only then).
+        let client = settings.client_addr.then(|| ClientAddr(peer.ip()));
         let service = TowerToHyperService::new(app.clone().map_request(
             move |mut request: http::Request<hyper::body::Incoming>| {
-                request.extensions_mut().insert(ClientAddr(peer.ip()));
+                if let Some(client) = client {
+                    request.extensions_mut().insert(client);
+                }
                 request
             },
         ));

@@ -137,6 +137,7 @@ async fn async_run(file: Option<&Path>) -> ExitCode {
             ServeSettings {
                 header_timeout: global.ingest.headertimeout.0,
                 drain_timeout: ingest_drain(global.shutdown.graceperiod.0),
+                client_addr: global.ingest.ratelimit > 0,
             },
             stop,
         )
