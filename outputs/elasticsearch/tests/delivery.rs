@@ -2,67 +2,28 @@
 //! ceil(N/M) `_bulk` requests (the last after the linger), and a bulk answer with one item
 //! throttled and one refused sends only the throttled one again and dead-letters the other.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use falconer_config::{CommonSettings, GlobalSettings, GoDuration, OutputEntry};
-use falconer_core::{
-    read_dead_letters, Alert, BuildContext, BuiltOutput, DeadLetters, Dispatcher, DEAD_LETTER_FILE,
+use falconer_config::{CommonSettings, GlobalSettings, GoDuration};
+use falconer_testkit::{
+    enriched, DeliveryHarness, RecordedRequest, RecordingSink, Reply, UnderTest, CONFIGMAP_ALERT,
 };
-use falconer_event::{EnrichSettings, Enricher};
-use falconer_metrics::Metrics;
-use falconer_testkit::{RecordedRequest, RecordingSink, Reply, CONFIGMAP_ALERT};
 use serde_json::json;
 
 const WAIT: Duration = Duration::from_secs(20);
 
-fn alert(n: u128) -> Arc<Alert> {
-    let mut a = Alert::decode(CONFIGMAP_ALERT.as_bytes()).expect("sample alert");
-    Enricher::new(&EnrichSettings::default())
-        .expect("enricher")
-        .enrich(&mut a, uuid::Uuid::from_u128(n));
-    Arc::new(a)
+fn alert(n: u128) -> std::sync::Arc<falconer_core::Alert> {
+    enriched(CONFIGMAP_ALERT, n)
 }
 
-async fn launch(
-    sink: &RecordingSink,
-    common: CommonSettings,
-    metrics: &Metrics,
-    dir: &std::path::Path,
-) -> Dispatcher {
-    let entry = OutputEntry {
-        name: "es".into(),
-        kind: "elasticsearch".into(),
-        path: "elasticsearch".into(),
-        common,
-        settings: json!({"hostport": sink.url("")}),
-    };
-    let prepared = falconer_output_elasticsearch::KIND
-        .prepare(&entry)
-        .expect("valid");
-    let mut kind = falconer_output_elasticsearch::KIND;
-    kind.defaults = prepared.defaults();
-    let output = prepared
-        .build(BuildContext {
-            name: "es".into(),
-            path: "elasticsearch".into(),
-            global: Arc::new(GlobalSettings::default()),
-        })
-        .await
-        .expect("builds");
-    let dead = DeadLetters::open(dir, 1 << 20, 2, metrics.dead_letter_write_errors().clone())
-        .expect("dead-letter store");
-    Dispatcher::launch(
-        vec![BuiltOutput {
-            entry,
-            kind,
-            output,
-        }],
-        metrics,
-        dead,
-        dir,
+async fn launch(sink: &RecordingSink, common: CommonSettings) -> DeliveryHarness {
+    let es = UnderTest::new(
+        falconer_output_elasticsearch::KIND,
+        "es",
+        json!({"hostport": sink.url("")}),
     )
-    .expect("launch")
+    .common(common);
+    DeliveryHarness::start(vec![es], GlobalSettings::default()).await
 }
 
 fn common(maxevents: usize, linger: Duration) -> CommonSettings {
@@ -92,12 +53,11 @@ fn id(n: u128) -> String {
 
 #[tokio::test]
 async fn twenty_five_alerts_in_batches_of_ten_make_three_bulk_requests() {
-    let (metrics, _) = Metrics::new(&[]).expect("metrics");
-    let dir = tempfile::tempdir().expect("temp dir");
     let sink = RecordingSink::start().await;
     sink.fallback(Reply::status(200).body(r#"{"errors":false}"#));
     let linger = Duration::from_millis(400);
-    let d = launch(&sink, common(10, linger), &metrics, dir.path()).await;
+    let env = launch(&sink, common(10, linger)).await;
+    let d = &env.dispatcher;
     for n in 0..25 {
         d.dispatch(alert(n)).await;
     }
@@ -119,20 +79,13 @@ async fn twenty_five_alerts_in_batches_of_ten_make_three_bulk_requests() {
 
 #[tokio::test]
 async fn only_the_throttled_item_is_sent_again_and_the_refused_one_is_a_dead_letter() {
-    let (metrics, _) = Metrics::new(&[]).expect("metrics");
-    let dir = tempfile::tempdir().expect("temp dir");
     let sink = RecordingSink::start().await;
     sink.script([Reply::status(200).body(
         r#"{"errors":true,"items":[{"create":{"status":201}},{"create":{"status":429,"error":{"type":"es_rejected_execution_exception","reason":"queue full"}}},{"create":{"status":400,"error":{"type":"illegal_argument_exception","reason":"no write index"}}}]}"#,
     )]);
     sink.fallback(Reply::status(200).body(r#"{"errors":false}"#));
-    let d = launch(
-        &sink,
-        common(3, Duration::from_secs(5)),
-        &metrics,
-        dir.path(),
-    )
-    .await;
+    let env = launch(&sink, common(3, Duration::from_secs(5))).await;
+    let d = &env.dispatcher;
     for n in 1..=3 {
         d.dispatch(alert(n)).await;
     }
@@ -141,10 +94,7 @@ async fn only_the_throttled_item_is_sent_again_and_the_refused_one_is_a_dead_let
     assert_eq!(sink.requests().len(), 2);
     assert_eq!(ids(&got[0]), vec![id(1), id(2), id(3)]);
     assert_eq!(ids(&got[1]), vec![id(2)], "only the throttled item again");
-    let letters: Vec<_> = read_dead_letters(&dir.path().join(DEAD_LETTER_FILE))
-        .expect("readable")
-        .map(|r| r.expect("valid line"))
-        .collect();
+    let letters = env.dead_letters();
     assert_eq!(letters.len(), 1);
     assert_eq!(letters[0].meta.reason, "rejected");
     assert!(letters[0]

@@ -2,63 +2,29 @@
 //! M make ceil(N/M) pushes, `batch.linger` flushes a partial batch, and a 429 is retried
 //! with the whole batch.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use falconer_config::{CommonSettings, GlobalSettings, GoDuration, OutputEntry};
-use falconer_core::{Alert, BuildContext, BuiltOutput, DeadLetters, Dispatcher};
-use falconer_event::{EnrichSettings, Enricher};
-use falconer_metrics::Metrics;
-use falconer_testkit::{RecordedRequest, RecordingSink, Reply, CONFIGMAP_ALERT};
+use falconer_config::{CommonSettings, GlobalSettings, GoDuration};
+use falconer_core::Dispatcher;
+use falconer_testkit::{
+    enriched, DeliveryHarness, RecordedRequest, RecordingSink, Reply, UnderTest, CONFIGMAP_ALERT,
+};
 use serde_json::json;
 
 const WAIT: Duration = Duration::from_secs(20);
 
-fn alert(n: u128) -> Arc<Alert> {
-    let mut a = Alert::decode(CONFIGMAP_ALERT.as_bytes()).expect("sample alert");
-    Enricher::new(&EnrichSettings::default())
-        .expect("enricher")
-        .enrich(&mut a, uuid::Uuid::from_u128(n));
-    Arc::new(a)
+fn alert(n: u128) -> std::sync::Arc<falconer_core::Alert> {
+    enriched(CONFIGMAP_ALERT, n)
 }
 
-async fn launch(
-    sink: &RecordingSink,
-    common: CommonSettings,
-    metrics: &Metrics,
-    dir: &std::path::Path,
-) -> Dispatcher {
-    let entry = OutputEntry {
-        name: "loki".into(),
-        kind: "loki".into(),
-        path: "loki".into(),
-        common,
-        settings: json!({"hostport": sink.url(""), "format": "json"}),
-    };
-    let prepared = falconer_output_loki::KIND.prepare(&entry).expect("valid");
-    let mut kind = falconer_output_loki::KIND;
-    kind.defaults = prepared.defaults();
-    let output = prepared
-        .build(BuildContext {
-            name: "loki".into(),
-            path: "loki".into(),
-            global: Arc::new(GlobalSettings::default()),
-        })
-        .await
-        .expect("builds");
-    let dead = DeadLetters::open(dir, 1 << 20, 2, metrics.dead_letter_write_errors().clone())
-        .expect("dead-letter store");
-    Dispatcher::launch(
-        vec![BuiltOutput {
-            entry,
-            kind,
-            output,
-        }],
-        metrics,
-        dead,
-        dir,
+async fn launch(sink: &RecordingSink, common: CommonSettings) -> DeliveryHarness {
+    let loki = UnderTest::new(
+        falconer_output_loki::KIND,
+        "loki",
+        json!({"hostport": sink.url(""), "format": "json"}),
     )
-    .expect("launch")
+    .common(common);
+    DeliveryHarness::start(vec![loki], GlobalSettings::default()).await
 }
 
 fn common(maxevents: usize, linger: Duration) -> CommonSettings {
@@ -87,11 +53,10 @@ fn uuids(r: &RecordedRequest) -> Vec<String> {
 
 #[tokio::test]
 async fn twenty_five_alerts_in_batches_of_ten_make_three_pushes_the_last_after_the_linger() {
-    let (metrics, _) = Metrics::new(&[]).expect("metrics");
-    let dir = tempfile::tempdir().expect("temp dir");
     let sink = RecordingSink::start().await;
     let linger = Duration::from_millis(400);
-    let d = launch(&sink, common(10, linger), &metrics, dir.path()).await;
+    let env = launch(&sink, common(10, linger)).await;
+    let d: &Dispatcher = &env.dispatcher;
     for n in 0..25 {
         d.dispatch(alert(n)).await;
     }
@@ -119,17 +84,10 @@ async fn twenty_five_alerts_in_batches_of_ten_make_three_pushes_the_last_after_t
 
 #[tokio::test]
 async fn a_rate_limited_push_is_sent_again_whole() {
-    let (metrics, _) = Metrics::new(&[]).expect("metrics");
-    let dir = tempfile::tempdir().expect("temp dir");
     let sink = RecordingSink::start().await;
     sink.script([Reply::status(429).header("Retry-After", "1")]);
-    let d = launch(
-        &sink,
-        common(5, Duration::from_secs(5)),
-        &metrics,
-        dir.path(),
-    )
-    .await;
+    let env = launch(&sink, common(5, Duration::from_secs(5))).await;
+    let d = &env.dispatcher;
     for n in 0..5 {
         d.dispatch(alert(n)).await;
     }

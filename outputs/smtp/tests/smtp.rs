@@ -6,24 +6,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use falconer_config::{CommonSettings, GlobalSettings, GoDuration, OutputEntry};
-use falconer_core::{
-    read_dead_letters, Alert, BuildContext, BuiltOutput, DeadLetters, Dispatcher, Output,
-    SendError, DEAD_LETTER_FILE,
+use falconer_core::{Alert, BuildContext, Output, SendError};
+use falconer_testkit::{
+    enriched, DeliveryHarness, SmtpOptions, SmtpServer, UnderTest, CONFIGMAP_ALERT, SHELL_ALERT,
 };
-use falconer_event::{EnrichSettings, Enricher};
-use falconer_metrics::Metrics;
-use falconer_testkit::{SmtpOptions, SmtpServer, CONFIGMAP_ALERT, SHELL_ALERT};
 use mail_parser::MessageParser;
 use serde_json::{json, Value};
 
 const WAIT: Duration = Duration::from_secs(20);
 
 fn alert(json: &str, n: u128) -> Arc<Alert> {
-    let mut a = Alert::decode(json.as_bytes()).expect("sample alert");
-    Enricher::new(&EnrichSettings::default())
-        .expect("enricher")
-        .enrich(&mut a, uuid::Uuid::from_u128(n));
-    Arc::new(a)
+    enriched(json, n)
 }
 
 fn settings(server: &SmtpServer, extra: Value) -> Value {
@@ -240,76 +233,12 @@ async fn mutual_tls_presents_the_configured_client_certificate() {
 }
 
 /// The output behind the real delivery core, with a dead-letter store.
-struct Delivery {
-    dispatcher: Dispatcher,
-    metrics: Metrics,
-    dir: tempfile::TempDir,
-}
-
-impl Delivery {
-    async fn start(settings: Value) -> Delivery {
-        let metrics = Metrics::new(&[]).expect("metrics").0;
-        let dir = tempfile::tempdir().expect("temp dir");
-        let mut common = CommonSettings::default();
-        common.retry.initialbackoff = Some(GoDuration(Duration::from_millis(20)));
-        common.retry.maxbackoff = Some(GoDuration(Duration::from_millis(100)));
-        let entry = entry(settings, common);
-        let prepared = falconer_output_smtp::KIND
-            .prepare(&entry)
-            .expect("valid settings");
-        let mut kind = falconer_output_smtp::KIND;
-        kind.defaults = prepared.defaults();
-        let output = prepared
-            .build(BuildContext {
-                name: "mail".into(),
-                path: "smtp".into(),
-                global: Arc::new(GlobalSettings::default()),
-            })
-            .await
-            .expect("builds");
-        let dead = DeadLetters::open(
-            dir.path(),
-            1 << 20,
-            2,
-            metrics.dead_letter_write_errors().clone(),
-        )
-        .expect("dead letters");
-        let dispatcher = Dispatcher::launch(
-            vec![BuiltOutput {
-                entry,
-                kind,
-                output,
-            }],
-            &metrics,
-            dead,
-            dir.path(),
-        )
-        .expect("launch");
-        Delivery {
-            dispatcher,
-            metrics,
-            dir,
-        }
-    }
-
-    fn metric(&self, series: &str) -> f64 {
-        String::from_utf8(self.metrics.render())
-            .expect("utf-8")
-            .lines()
-            .find_map(|l| l.strip_prefix(series)?.trim().parse().ok())
-            .unwrap_or(0.0)
-    }
-
-    fn dead_letters(&self) -> Vec<falconer_core::DeadLetterRecord> {
-        let path = self.dir.path().join(DEAD_LETTER_FILE);
-        if !path.exists() {
-            return Vec::new();
-        }
-        read_dead_letters(&path)
-            .expect("readable")
-            .map(|r| r.expect("valid"))
-            .collect()
-    }
+async fn delivery(settings: Value) -> DeliveryHarness {
+    let mut common = CommonSettings::default();
+    common.retry.initialbackoff = Some(GoDuration(Duration::from_millis(20)));
+    common.retry.maxbackoff = Some(GoDuration(Duration::from_millis(100)));
+    let mail = UnderTest::new(falconer_output_smtp::KIND, "mail", settings).common(common);
+    DeliveryHarness::start(vec![mail], GlobalSettings::default()).await
 }
 
 #[tokio::test]
@@ -319,7 +248,7 @@ async fn a_451_is_retried_and_delivered_once() {
         ..SmtpOptions::default()
     })
     .await;
-    let d = Delivery::start(settings(&server, json!({}))).await;
+    let d = delivery(settings(&server, json!({}))).await;
     d.dispatcher.dispatch(alert(SHELL_ALERT, 1)).await;
     d.dispatcher.shutdown(WAIT).await;
     assert_eq!(server.mails().len(), 1);
@@ -342,7 +271,7 @@ async fn a_550_recipient_is_not_retried_and_becomes_a_dead_letter() {
         ..SmtpOptions::default()
     })
     .await;
-    let d = Delivery::start(settings(
+    let d = delivery(settings(
         &server,
         json!({"to": "secops@example.com, gone@example.com"}),
     ))
@@ -369,7 +298,7 @@ async fn a_550_recipient_is_not_retried_and_becomes_a_dead_letter() {
 #[tokio::test]
 async fn a_digest_sends_one_mail_for_many_alerts() {
     let server = SmtpServer::start(SmtpOptions::default()).await;
-    let d = Delivery::start(settings(
+    let d = delivery(settings(
         &server,
         json!({"digest": {"window": "10s", "max": 4}}),
     ))

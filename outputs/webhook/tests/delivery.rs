@@ -1,89 +1,15 @@
 //! Fault injection through the real webhook output and a real HTTP sink: retries, Retry-After,
 //! refusals kept as dead letters, and a hanging destination that does not slow another one.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use falconer_config::{CommonSettings, GlobalSettings, GoDuration, OutputEntry};
-use falconer_core::{
-    read_dead_letters, Alert, BuildContext, BuiltOutput, DeadLetterRecord, DeadLetters, Dispatcher,
-    DEAD_LETTER_FILE,
+use falconer_config::{CommonSettings, GlobalSettings, GoDuration};
+use falconer_testkit::{
+    enriched, DeliveryHarness, RecordingSink, Reply, UnderTest, CONFIGMAP_ALERT,
 };
-use falconer_event::{EnrichSettings, Enricher};
-use falconer_metrics::Metrics;
-use falconer_testkit::{RecordingSink, Reply, CONFIGMAP_ALERT};
 use serde_json::json;
 
 const WAIT: Duration = Duration::from_secs(20);
-
-struct Env {
-    metrics: Metrics,
-    dir: tempfile::TempDir,
-}
-
-impl Env {
-    fn new() -> Self {
-        Env {
-            metrics: Metrics::new(&[]).expect("metrics").0,
-            dir: tempfile::tempdir().expect("temp dir"),
-        }
-    }
-
-    async fn output(
-        &self,
-        name: &str,
-        sink: &RecordingSink,
-        common: CommonSettings,
-    ) -> BuiltOutput {
-        let entry = OutputEntry {
-            name: name.into(),
-            kind: "webhook".into(),
-            path: name.into(),
-            common,
-            settings: json!({ "address": sink.url("/falco") }),
-        };
-        let output = falconer_output_webhook::KIND
-            .prepare(&entry)
-            .expect("valid")
-            .build(BuildContext {
-                name: name.into(),
-                path: name.into(),
-                global: Arc::new(GlobalSettings::default()),
-            })
-            .await
-            .expect("builds");
-        BuiltOutput {
-            entry,
-            kind: falconer_output_webhook::KIND,
-            output,
-        }
-    }
-
-    fn launch(&self, outputs: Vec<BuiltOutput>) -> Dispatcher {
-        let dead = DeadLetters::open(
-            self.dir.path(),
-            1 << 20,
-            2,
-            self.metrics.dead_letter_write_errors().clone(),
-        )
-        .expect("dead-letter store");
-        Dispatcher::launch(outputs, &self.metrics, dead, self.dir.path()).expect("launch")
-    }
-
-    fn metric(&self, series: &str) -> Option<f64> {
-        let text = String::from_utf8(self.metrics.render()).expect("utf-8");
-        text.lines()
-            .find_map(|l| l.strip_prefix(series)?.trim().parse().ok())
-    }
-
-    fn dead_letters(&self) -> Vec<DeadLetterRecord> {
-        let path = self.dir.path().join(DEAD_LETTER_FILE);
-        read_dead_letters(&path)
-            .expect("readable")
-            .map(|r| r.expect("valid line"))
-            .collect()
-    }
-}
 
 fn settings(attempts: u32) -> CommonSettings {
     let mut c = CommonSettings::default();
@@ -93,20 +19,29 @@ fn settings(attempts: u32) -> CommonSettings {
     c
 }
 
-fn alert(n: u128) -> Arc<Alert> {
-    let mut a = Alert::decode(CONFIGMAP_ALERT.as_bytes()).expect("sample alert");
-    Enricher::new(&EnrichSettings::default())
-        .expect("enricher")
-        .enrich(&mut a, uuid::Uuid::from_u128(n));
-    Arc::new(a)
+fn hook(name: &str, sink: &RecordingSink, common: CommonSettings) -> UnderTest {
+    UnderTest::new(
+        falconer_output_webhook::KIND,
+        name,
+        json!({ "address": sink.url("/falco") }),
+    )
+    .common(common)
+}
+
+async fn start(outputs: Vec<UnderTest>) -> DeliveryHarness {
+    DeliveryHarness::start(outputs, GlobalSettings::default()).await
+}
+
+fn alert(n: u128) -> std::sync::Arc<falconer_core::Alert> {
+    enriched(CONFIGMAP_ALERT, n)
 }
 
 #[tokio::test]
 async fn three_server_errors_then_success_deliver_exactly_once() {
-    let env = Env::new();
     let sink = RecordingSink::start().await;
     sink.script([Reply::status(500), Reply::status(500), Reply::status(500)]);
-    let d = env.launch(vec![env.output("hook", &sink, settings(5)).await]);
+    let env = start(vec![hook("hook", &sink, settings(5))]).await;
+    let d = &env.dispatcher;
     assert_eq!(d.dispatch(alert(1)).await.queued, 1);
     d.shutdown(WAIT).await;
 
@@ -121,31 +56,31 @@ async fn three_server_errors_then_success_deliver_exactly_once() {
     let labels = r#"{kind="webhook",output="hook"}"#;
     assert_eq!(
         env.metric(&format!("falconer_output_retries_total{labels}")),
-        Some(3.0)
+        3.0
     );
     assert_eq!(
         env.metric(&format!("falconer_output_attempts_total{labels}")),
-        Some(4.0)
+        4.0
     );
     assert_eq!(
         env.metric(r#"falconer_output_deliveries_total{kind="webhook",output="hook",status="ok"}"#),
-        Some(1.0)
+        1.0
     );
     assert_eq!(
         env.metric(
             r#"falconer_output_errors_total{error="http_5xx",kind="webhook",output="hook"}"#
         ),
-        Some(3.0)
+        3.0
     );
     assert!(env.dead_letters().is_empty());
 }
 
 #[tokio::test]
 async fn retry_after_is_honoured() {
-    let env = Env::new();
     let sink = RecordingSink::start().await;
     sink.script([Reply::status(429).header("Retry-After", "2")]);
-    let d = env.launch(vec![env.output("hook", &sink, settings(5)).await]);
+    let env = start(vec![hook("hook", &sink, settings(5))]).await;
+    let d = &env.dispatcher;
     d.dispatch(alert(2)).await;
     let got = sink.wait_for(2, WAIT).await;
     let gap = got[1].received_at.duration_since(got[0].received_at);
@@ -156,10 +91,10 @@ async fn retry_after_is_honoured() {
 
 #[tokio::test]
 async fn a_400_is_not_retried_and_is_kept_with_the_destination_reason() {
-    let env = Env::new();
     let sink = RecordingSink::start().await;
     sink.script([Reply::status(400).body("field priority: unknown value \"Loud\"")]);
-    let d = env.launch(vec![env.output("hook", &sink, settings(5)).await]);
+    let env = start(vec![hook("hook", &sink, settings(5))]).await;
+    let d = &env.dispatcher;
     d.dispatch(alert(3)).await;
     d.shutdown(WAIT).await;
     assert_eq!(sink.requests().len(), 1, "no retry after a 400");
@@ -189,22 +124,23 @@ async fn a_400_is_not_retried_and_is_kept_with_the_destination_reason() {
         env.metric(
             r#"falconer_output_dead_letters_total{kind="webhook",output="hook",reason="rejected"}"#
         ),
-        Some(1.0)
+        1.0
     );
 }
 
 #[tokio::test]
 async fn a_hanging_destination_times_out_while_another_delivers_everything() {
-    let env = Env::new();
     let hanging = RecordingSink::start().await;
     hanging.fallback(Reply::status(200).delay(Duration::from_secs(3600)));
     let healthy = RecordingSink::start().await;
     let mut slow = settings(2);
     slow.timeout = GoDuration(Duration::from_millis(300));
-    let d = env.launch(vec![
-        env.output("hanging", &hanging, slow).await,
-        env.output("healthy", &healthy, settings(5)).await,
-    ]);
+    let env = start(vec![
+        hook("hanging", &hanging, slow),
+        hook("healthy", &healthy, settings(5)),
+    ])
+    .await;
+    let d = &env.dispatcher;
     for n in 0..20 {
         d.dispatch(alert(100 + n)).await;
     }
@@ -214,7 +150,7 @@ async fn a_hanging_destination_times_out_while_another_delivers_everything() {
     let started = Instant::now();
     let timeouts =
         r#"falconer_output_errors_total{error="timeout",kind="webhook",output="hanging"}"#;
-    while env.metric(timeouts).unwrap_or(0.0) < 1.0 {
+    while env.metric(timeouts) < 1.0 {
         assert!(started.elapsed() < WAIT, "no timeout counted");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
