@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs Falconer's whole test suite, after installing what the tests need:
 #   - promtool (Debian package `prometheus`), which checks the live /metrics output;
+#   - influxd (Debian package `influxdb`), the InfluxDB the influxdb output is tested against
+#     (each test starts its own on a free port);
 #   - aiosmtpd (PyPI), the SMTP server the smtp output is tested against.
 # Extra arguments go to `cargo test` (e.g. `scripts/test.sh -p falconer-core`).
 set -euo pipefail
@@ -21,8 +23,11 @@ install_debian_packages() {
   if [ "$created" = 1 ]; then rm -f "$policy"; fi
 }
 
-if ! command -v promtool >/dev/null 2>&1; then
-  install_debian_packages prometheus
+missing=()
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+command -v influxd >/dev/null 2>&1 || missing+=(influxdb)
+if [ ${#missing[@]} -gt 0 ]; then
+  install_debian_packages "${missing[@]}"
 fi
 
 # aiosmtpd: the real SMTP server the smtp output is tested against.

@@ -1,13 +1,15 @@
 //! Test helpers shared by every crate: the real delivery core around outputs under test, a
 //! recording HTTP sink with scripted answers, a real SMTP server (aiosmtpd) with scripted
-//! answers, a test PKI, and sample Falco alerts.
+//! answers, a real InfluxDB, a test PKI, and sample Falco alerts.
 
 mod delivery;
+mod influx;
 mod pki;
 mod sink;
 mod smtp;
 
 pub use delivery::{enriched, DeliveryHarness, UnderTest};
+pub use influx::InfluxServer;
 pub use pki::{CertFiles, TestPki};
 pub use sink::{RecordedRequest, RecordingSink, Reply};
 pub use smtp::{ReceivedMail, SmtpOptions, SmtpServer};

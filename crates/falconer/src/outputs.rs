@@ -19,5 +19,7 @@ pub fn builtin() -> Registry {
     registry.insert(falconer_output_loki::KIND);
     #[cfg(feature = "output-elasticsearch")]
     registry.insert(falconer_output_elasticsearch::KIND);
+    #[cfg(feature = "output-influxdb")]
+    registry.insert(falconer_output_influxdb::KIND);
     registry
 }
