@@ -79,6 +79,9 @@ struct SinkArgs {
     /// Count distinct `uuid` values of the accepted alerts.
     #[arg(long)]
     unique: bool,
+    /// JSON body of the 200 answers (e.g. `{"errors":false}` for Elasticsearch's `_bulk`).
+    #[arg(long)]
+    reply_body: Option<String>,
 }
 
 /// Arguments of the `forward` mode.
@@ -125,6 +128,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let cfg = sink::Config {
                 fail_every: s.fail_every,
                 unique: s.unique,
+                // Lives as long as the process.
+                reply_body: s.reply_body.map(|b| &*Box::leak(b.into_boxed_str())),
             };
             runtime(s.common.threads)?.block_on(sink::run(s.common.addr(), cfg))?;
         }

@@ -27,6 +27,9 @@ pub struct Config {
     pub fail_every: u64,
     /// Track distinct `uuid` values of the accepted alerts.
     pub unique: bool,
+    /// Body of the `200` answers (JSON), e.g. `{"errors":false}` for a `_bulk` API; empty
+    /// answers when `None`.
+    pub reply_body: Option<&'static str>,
 }
 
 /// Counters of one sink.
@@ -149,7 +152,10 @@ pub async fn run(addr: SocketAddr, cfg: Config) -> std::io::Result<()> {
                             .bytes
                             .fetch_add(body.len() as u64, Ordering::Relaxed);
                         counters.requests.fetch_add(1, Ordering::Relaxed);
-                        empty(StatusCode::OK)
+                        match cfg.reply_body {
+                            Some(reply) => json(reply.to_owned()),
+                            None => empty(StatusCode::OK),
+                        }
                     }
                     None => empty(StatusCode::BAD_REQUEST),
                 },

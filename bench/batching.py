@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+"""Batched vs one-request-per-alert delivery for the Loki and Elasticsearch outputs.
+
+For each kind, two Falconer runs under the same wrk load, interleaved per rep:
+
+  <kind>-batched   the output's defaults (Loki: 1000 alerts / 1 MiB / 1 s per push;
+                   Elasticsearch: `_bulk`)
+  <kind>-single    one alert per request (Loki: `batch.maxevents: 1`; Elasticsearch:
+                   `batching.enabled: false`, falcosidekick's `POST /<index>/<type>`)
+
+Both send to a counting sink on the load CPU (the Elasticsearch sink answers
+`{"errors":false}`). Delivered alerts are counted **at the sink** as distinct
+alert UUIDs, after Falconer has drained its queue. Delivered ev/s = those
+alerts / (load time + drain time). A run that drops (its queue overflowed: the
+output could not keep up) shows its drops; its delivered ev/s is then the most
+that mode delivers. CPU µs/event is Falconer's CPU time per delivered alert.
+
+Usage:
+  python3 bench/batching.py                       # 3 reps x 10 s, 8 connections
+  python3 bench/batching.py --reps 1 --duration 5
+Reuses bench/run.py's process handling, pinning and wrk driver.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import run as bench  # noqa: E402  (bench/run.py, the shared harness)
+
+KINDS = ["loki", "elasticsearch"]
+SCENARIOS = [f"{k}-{m}" for k in KINDS for m in ("batched", "single")]
+ES_OK = '{"errors":false}'
+
+
+def output_yaml(scenario: str, sink_port: int) -> list[str]:
+    """The `outputs:` entry of one scenario (uncompressed, so the sink can count UUIDs)."""
+    kind, mode = scenario.split("-")
+    url = f"http://{bench.LOOPBACK}:{sink_port}"
+    lines = ["  - name: out", f"    type: {kind}", f"    hostport: {url}", "    maxconcurrentrequests: 8"]
+    if kind == "loki":
+        # The UUID of each entry travels in its structured metadata, where the sink sees it.
+        lines += ["    format: json", "    enablecompression: false", "    structuredmetadata: true",
+                  "    labels: rule,priority,source"]
+        if mode == "single":
+            lines.append("    batch: {maxevents: 1}")
+    else:
+        lines.append("    enablecompression: false")
+        if mode == "single":
+            lines.append("    batching: {enabled: false}")
+    return lines
+
+
+def config(port: int, sink_port: int, datadir: Path, scenario: str) -> str:
+    head = [f"listenaddress: {bench.LOOPBACK}", f"listenport: {port}", f"datadir: {datadir}",
+            "shutdown: {graceperiod: 2s}", "outputs:"]
+    return "\n".join(head + output_yaml(scenario, sink_port)) + "\n"
+
+
+def run_one(env: bench.Env, scenario: str, conns: int, rep: int, settle_limit: float) -> dict:
+    """One scenario: wrk load, drain, then what arrived at the sink."""
+    tag = f"{scenario}-c{conns}-r{rep}"
+    rec: dict = {"scenario": scenario, "conns": conns, "rep": rep}
+    try:
+        port, sink_port = bench.free_ports(2)
+        extra = ["--unique"] + (["--reply-body", ES_OK] if scenario.startswith("elasticsearch") else [])
+        bench.start_sink(env, f"{tag}-sink", sink_port, *extra)
+        server = bench.start_falconer(env, tag, port, config(port, sink_port, env.log_dir / f"{tag}-data", scenario))
+        cpu0 = bench.proc_cpu_seconds(server.pid)
+        wrk = bench.run_wrk(env, port, conns)
+        settled, settle_s = bench.settle(port, ["out"], settle_limit)
+        time.sleep(0.3)
+        cpu1 = bench.proc_cpu_seconds(server.pid)
+        sink = bench.sink_counts(sink_port)
+        samples = bench.falconer_samples(port)
+        acct = bench.output_accounting(samples, "out")
+        # settle() confirms an empty queue for 0.5 s: that wait is not delivery time.
+        elapsed = wrk["duration_s"] + max(0.0, settle_s - 0.5)
+        delivered = sink["unique"]
+        rec.update(
+            accepted=wrk["ok"], accepted_rps=wrk["ok"] / wrk["duration_s"],
+            delivered=delivered, delivered_rps=delivered / elapsed if elapsed else None,
+            requests=sink["requests"], events_per_request=delivered / sink["requests"] if sink["requests"] else None,
+            duplicates=sink["alerts"] - sink["unique"], dropped=acct["dropped"], settled=settled,
+            settle_s=round(settle_s, 2),
+            cpu_us_per_event=None if cpu0 is None or cpu1 is None or not delivered
+            else (cpu1 - cpu0) * 1e6 / delivered,
+            p99_ms=wrk["latency_us"]["p99"] / 1000,
+        )
+        bench.log(f"    accepted/s {rec['accepted_rps']:,.0f} delivered/s {rec['delivered_rps']:,.0f} "
+                  f"requests {sink['requests']:,} ev/req {rec['events_per_request']:.1f} "
+                  f"dropped {acct['dropped']} cpu {bench.fmt(rec['cpu_us_per_event'], 1)} µs/ev")
+    except Exception as e:  # record and go on
+        rec["error"] = str(e)
+        bench.log(f"  ERROR {tag}: {e}")
+    finally:
+        env.stop_all()
+    return rec
+
+
+def median(records: list[dict], scenario: str, key: str) -> float | None:
+    vals = [r[key] for r in records if r["scenario"] == scenario and r.get(key) is not None]
+    return statistics.median(vals) if vals else None
+
+
+def report(meta: dict, records: list[dict]) -> str:
+    out = ["# Falconer batching benchmark", "",
+           f"{meta['date']} · {meta['cpus']} CPUs ({meta['cpu_model']}) · {meta['reps']} rep(s) × "
+           f"{meta['duration']} s · {meta['conns']} connections · medians", "",
+           "| scenario | accepted req/s | delivered ev/s | requests at sink | ev/request | dropped | duplicates "
+           "| CPU µs/event | p99 ms |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for sc in SCENARIOS:
+        def m(k: str, d: int = 0) -> str:
+            return bench.fmt(median(records, sc, k), d)
+        out.append(f"| {sc} | {m('accepted_rps')} | {m('delivered_rps')} | {m('requests')} | "
+                   f"{m('events_per_request', 1)} | {m('dropped')} | {m('duplicates')} | "
+                   f"{m('cpu_us_per_event', 1)} | {m('p99_ms', 2)} |")
+    out += ["", "| ratio (same run) | delivered ev/s | CPU µs/event |", "|---|---:|---:|"]
+    for kind in KINDS:
+        b, s = f"{kind}-batched", f"{kind}-single"
+        num, den = median(records, b, "delivered_rps"), median(records, s, "delivered_rps")
+        cb, cs = median(records, b, "cpu_us_per_event"), median(records, s, "cpu_us_per_event")
+        r1 = f"{num / den:.2f}" if num and den else "—"
+        r2 = f"{cb / cs:.2f}" if cb and cs else "—"
+        out.append(f"| {kind}: batched ÷ one per request | {r1} | {r2} |")
+    return "\n".join(out) + "\n"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--duration", type=int, default=10)
+    ap.add_argument("--conns", type=int, default=8)
+    ap.add_argument("--no-build", action="store_true")
+    ap.add_argument("--settle-timeout", type=float, default=120.0)
+    args = ap.parse_args()
+    if not args.no_build:
+        bench.build(["falconer", "falconer-bench-refservers"])
+    tdir = bench.target_dir() / "release"
+    cpus = sorted(os.sched_getaffinity(0))
+    pin = len(cpus) >= 2 and shutil.which("taskset") is not None
+    log_dir = Path(tempfile.mkdtemp(prefix="falconer-batching-"))
+    env = bench.Env(refserver=tdir / "refserver", falconer=tdir / "falconer", wrk=bench.ensure_wrk(), pin=pin,
+                    server_cpu=cpus[0], load_cpu=cpus[1] if pin else cpus[0], log_dir=log_dir,
+                    duration=args.duration, sinks=1, timeout="10s")
+    meta = {"date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "cpus": len(cpus),
+            "cpu_model": bench.cpu_model(), "reps": args.reps, "duration": args.duration, "conns": args.conns}
+    records: list[dict] = []
+    try:
+        for rep in range(1, args.reps + 1):
+            for sc in SCENARIOS:
+                bench.log(f"[{len(records) + 1}/{args.reps * len(SCENARIOS)}] rep {rep} {sc}")
+                records.append(run_one(env, sc, args.conns, rep, args.settle_timeout))
+    finally:
+        env.stop_all()
+    md = report(meta, records)
+    print(md, end="")
+    bench.RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    (bench.RESULTS_DIR / "latest-batching.md").write_text(md)
+    (bench.RESULTS_DIR / "latest-batching.json").write_text(json.dumps({"meta": meta, "runs": records}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
