@@ -4,6 +4,7 @@ mod delivery;
 mod harness;
 mod secrets;
 mod smtp;
+mod stores;
 mod tls;
 
 use std::time::Duration;
