@@ -21,5 +21,9 @@ pub fn builtin() -> Registry {
     registry.insert(falconer_output_elasticsearch::KIND);
     #[cfg(feature = "output-influxdb")]
     registry.insert(falconer_output_influxdb::KIND);
+    #[cfg(feature = "output-splunk")]
+    registry.insert(falconer_output_splunk::KIND);
+    #[cfg(feature = "output-syslog")]
+    registry.insert(falconer_output_syslog::KIND);
     registry
 }
