@@ -25,5 +25,17 @@ pub fn builtin() -> Registry {
     registry.insert(falconer_output_splunk::KIND);
     #[cfg(feature = "output-syslog")]
     registry.insert(falconer_output_syslog::KIND);
+    #[cfg(feature = "output-quickwit")]
+    registry.insert(falconer_output_quickwit::KIND);
+    #[cfg(feature = "output-openobserve")]
+    registry.insert(falconer_output_openobserve::KIND);
+    #[cfg(feature = "output-zincsearch")]
+    registry.insert(falconer_output_zincsearch::KIND);
+    #[cfg(feature = "output-sumologic")]
+    registry.insert(falconer_output_sumologic::KIND);
+    #[cfg(feature = "output-datadoglogs")]
+    registry.insert(falconer_output_datadoglogs::KIND);
+    #[cfg(feature = "output-dynatrace")]
+    registry.insert(falconer_output_dynatrace::KIND);
     registry
 }
