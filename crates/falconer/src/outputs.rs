@@ -37,5 +37,7 @@ pub fn builtin() -> Registry {
     registry.insert(falconer_output_datadoglogs::KIND);
     #[cfg(feature = "output-dynatrace")]
     registry.insert(falconer_output_dynatrace::KIND);
+    #[cfg(feature = "output-nats")]
+    registry.insert(falconer_output_nats::KIND);
     registry
 }
