@@ -39,5 +39,7 @@ pub fn builtin() -> Registry {
     registry.insert(falconer_output_dynatrace::KIND);
     #[cfg(feature = "output-nats")]
     registry.insert(falconer_output_nats::KIND);
+    #[cfg(feature = "output-redis")]
+    registry.insert(falconer_output_redis::KIND);
     registry
 }
