@@ -4,6 +4,9 @@
 
 #![no_main]
 
+#[path = "common.rs"]
+mod common;
+
 use std::sync::OnceLock;
 
 use bytes::Bytes;
@@ -28,6 +31,7 @@ fn enricher() -> &'static Enricher {
 }
 
 fuzz_target!(|data: &[u8]| {
+    common::contain_template_engine_panics();
     if let Ok(mut alert) = Alert::decode(data) {
         let _ = enricher().enrich(&mut alert, uuid::Uuid::nil());
         if alert.validate().is_ok() {

@@ -3,6 +3,9 @@
 
 #![no_main]
 
+#[path = "common.rs"]
+mod common;
+
 use std::collections::HashMap;
 
 use falconer_config::{load_partial, KindSchema, Sources};
@@ -24,6 +27,7 @@ const KINDS: &[KindSchema] = &[
 ];
 
 fuzz_target!(|data: &[u8]| {
+    common::contain_template_engine_panics();
     let text = String::from_utf8_lossy(data);
     let _ = load_partial(
         &Sources {

@@ -3,11 +3,15 @@
 
 #![no_main]
 
+#[path = "common.rs"]
+mod common;
+
 use falconer_event::GoTemplate;
 use libfuzzer_sys::fuzz_target;
 use serde_json::json;
 
 fuzz_target!(|data: &[u8]| {
+    common::contain_template_engine_panics();
     let Ok(source) = std::str::from_utf8(data) else {
         return;
     };

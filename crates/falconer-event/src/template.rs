@@ -50,10 +50,16 @@ impl GoTemplate {
     }
 
     /// Renders with `data` as the template's dot (`.`).
+    ///
+    /// gtmpl's `printf` panics on some arguments (a width over 65535, found by fuzzing); such a
+    /// panic is caught here and reported as a render error, never unwound into the caller.
     pub fn render(&self, data: &TValue) -> Result<String, TemplateError> {
-        self.template
-            .render(&Context::from(data.clone()))
-            .map_err(|e| TemplateError(e.to_string()))
+        let context = Context::from(data.clone());
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.template.render(&context)
+        }))
+        .map_err(|_| TemplateError("the template engine failed on this template and data".into()))?
+        .map_err(|e| TemplateError(e.to_string()))
     }
 
     /// Renders with a map of output fields as dot, the way falcosidekick calls templates.
@@ -281,6 +287,14 @@ mod tests {
             };
             assert!(e.0.contains("non-ASCII"), "{bad}: {e}");
         }
+    }
+
+    #[test]
+    fn a_printf_the_engine_cannot_format_is_an_error_not_a_panic() {
+        // Found by fuzzing: gtmpl's printf panics on a width over 65535.
+        // (The engine's panic message is printed; the render still returns an error.)
+        let t = GoTemplate::parse(r#"{{ printf "%9555559o" 8 }}"#).unwrap();
+        assert!(t.render_fields(&fields(json!({}))).is_err());
     }
 
     #[test]
