@@ -56,10 +56,10 @@ impl GoTemplate {
     pub fn render(&self, data: &TValue) -> Result<String, TemplateError> {
         let context = Context::from(data.clone());
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            self.template.render(&context)
+            self.template.render(&context).map_err(|e| e.to_string())
         }))
         .map_err(|_| TemplateError("the template engine failed on this template and data".into()))?
-        .map_err(|e| TemplateError(e.to_string()))
+        .map_err(TemplateError)
     }
 
     /// Renders with a map of output fields as dot, the way falcosidekick calls templates.
