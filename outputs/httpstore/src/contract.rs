@@ -37,6 +37,15 @@ pub fn sample(n: u128) -> Arc<Alert> {
     )
 }
 
+/// The payload JSON of each alert followed by `\n`: falcosidekick's body for one alert
+/// (`json.Encoder` ends it with a newline) and the NDJSON body of a batch.
+pub fn ndjson(alerts: &[Arc<Alert>]) -> Vec<u8> {
+    alerts
+        .iter()
+        .flat_map(|a| a.json_bytes().iter().copied().chain([b'\n']))
+        .collect()
+}
+
 /// Starts one instance of `kind` named after it.
 pub async fn launch(kind: OutputKind, settings: Value, common: CommonSettings) -> DeliveryHarness {
     let under = UnderTest::new(kind, kind.name, settings).common(common);

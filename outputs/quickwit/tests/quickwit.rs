@@ -2,7 +2,7 @@
 //! the shared classification, batch counts through the delivery core, index creation.
 
 use falconer_output_httpstore::contract::{
-    assert_batch_count, assert_classification, deliver, launch, quick, sample, WAIT,
+    assert_batch_count, assert_classification, deliver, launch, ndjson, quick, sample, WAIT,
 };
 use falconer_testkit::{RecordingSink, Reply};
 use serde_json::json;
@@ -38,8 +38,7 @@ async fn one_alert_is_falcosidekicks_request_byte_for_byte() {
         Some("application/x-ndjson"),
         "custom headers override the content type, as in falcosidekick"
     );
-    let mut want = alert.json_bytes().to_vec();
-    want.push(b'\n');
+    let want = ndjson(std::slice::from_ref(&alert));
     assert_eq!(r.body.as_ref(), want.as_slice());
 }
 
@@ -60,10 +59,7 @@ async fn a_batch_is_one_ndjson_request_with_the_default_content_type() {
         got[0].header("content-type"),
         Some("application/json; charset=utf-8")
     );
-    let want: Vec<u8> = alerts
-        .iter()
-        .flat_map(|a| a.json_bytes().iter().copied().chain([b'\n']))
-        .collect();
+    let want = ndjson(&alerts);
     assert_eq!(got[0].body.as_ref(), want.as_slice());
 }
 

@@ -2,7 +2,7 @@
 //! shared classification and batch counts through the delivery core.
 
 use falconer_output_httpstore::contract::{
-    assert_batch_count, assert_classification, deliver, quick, sample,
+    assert_batch_count, assert_classification, deliver, ndjson, quick, sample,
 };
 use falconer_testkit::RecordingSink;
 use serde_json::json;
@@ -43,8 +43,7 @@ async fn one_alert_is_falcosidekicks_request_byte_for_byte() {
     assert_eq!(r.header("x-sumo-host"), Some("node-1"));
     assert_eq!(r.header("x-sumo-name"), Some("falconer"));
     assert_eq!(r.header("authorization"), None);
-    let mut want = alert.json_bytes().to_vec();
-    want.push(b'\n');
+    let want = ndjson(std::slice::from_ref(&alert));
     assert_eq!(r.body.as_ref(), want.as_slice());
 }
 
@@ -54,10 +53,7 @@ async fn a_batch_is_one_request_with_a_line_per_alert() {
     let alerts: Vec<_> = (0..3).map(sample).collect();
     let got = deliver(&sink, KIND, settings(&sink), quick(10), &alerts).await;
     assert_eq!(got.len(), 1);
-    let want: Vec<u8> = alerts
-        .iter()
-        .flat_map(|a| a.json_bytes().iter().copied().chain([b'\n']))
-        .collect();
+    let want = ndjson(&alerts);
     assert_eq!(got[0].body.as_ref(), want.as_slice());
 }
 

@@ -2,7 +2,7 @@
 //! (`_multi`), the shared classification and batch counts through the delivery core.
 
 use falconer_output_httpstore::contract::{
-    assert_batch_count, assert_classification, deliver, quick, sample,
+    assert_batch_count, assert_classification, deliver, ndjson, quick, sample,
 };
 use falconer_testkit::RecordingSink;
 use serde_json::json;
@@ -40,8 +40,7 @@ async fn one_alert_is_falcosidekicks_doc_request_byte_for_byte() {
         r.header("content-type"),
         Some("application/json; charset=utf-8")
     );
-    let mut want = alert.json_bytes().to_vec();
-    want.push(b'\n');
+    let want = ndjson(std::slice::from_ref(&alert));
     assert_eq!(r.body.as_ref(), want.as_slice());
 }
 
@@ -60,10 +59,7 @@ async fn a_batch_goes_to_multi_one_document_per_line() {
         r.header("authorization"),
         Some("Basic YWRtaW46Q29tcGxleHBhc3MjMTIz")
     );
-    let want: Vec<u8> = alerts
-        .iter()
-        .flat_map(|a| a.json_bytes().iter().copied().chain([b'\n']))
-        .collect();
+    let want = ndjson(&alerts);
     assert_eq!(r.body.as_ref(), want.as_slice());
 }
 
