@@ -30,7 +30,7 @@ pub use error::{BoxError, BuildError, Retry, SendError, MAX_RETRY_AFTER};
 pub use kind::{
     BuildContext, DeliveryDefaults, OutputConfig, OutputKind, PreparedOutput, Registry,
 };
-pub use output::Output;
+pub use output::{Output, Truncations};
 pub use plan::{plan, PlannedOutput};
 pub use retry::{Decision, RetryPolicy};
 pub use throttle::LogThrottle;

@@ -18,4 +18,27 @@ pub trait Output: Send + Sync + 'static {
     async fn healthcheck(&self) -> Result<(), SendError> {
         Ok(())
     }
+
+    /// Payloads this output shortened to fit the destination's limits since the last call
+    /// (reset by the call). The core adds them to `falconer_output_truncations_total`.
+    fn take_truncations(&self) -> u64 {
+        0
+    }
+}
+
+/// A counter an output bumps each time it truncates a payload to a destination's limit;
+/// return [`Truncations::take`] from [`Output::take_truncations`].
+#[derive(Debug, Default)]
+pub struct Truncations(std::sync::atomic::AtomicU64);
+
+impl Truncations {
+    /// Records one truncated payload.
+    pub fn record(&self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The count since the last call, resetting it.
+    pub fn take(&self) -> u64 {
+        self.0.swap(0, std::sync::atomic::Ordering::Relaxed)
+    }
 }

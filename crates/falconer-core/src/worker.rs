@@ -249,6 +249,10 @@ async fn deliver(delivery: &Delivery, mut batch: Settle) {
                 Ok(result) => result,
                 Err(_) => Err(SendError::Timeout(delivery.timeout)),
             };
+        let truncated = delivery.output.take_truncations();
+        if truncated > 0 {
+            metrics.truncations.inc_by(truncated);
+        }
         let error = match result {
             Ok(()) => {
                 delivery.breaker.record(true);

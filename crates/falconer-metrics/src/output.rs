@@ -80,6 +80,7 @@ pub(crate) struct OutputFamilies {
     queue_depth: IntGaugeVec,
     in_flight: IntGaugeVec,
     up: IntGaugeVec,
+    truncations: IntCounterVec,
 }
 
 /// One output instance's metric handles. Cheap to clone.
@@ -109,6 +110,8 @@ pub struct OutputMetrics {
     pub in_flight: IntGauge,
     /// 1 while the worker runs.
     pub up: IntGauge,
+    /// Payloads shortened to fit the destination's limits.
+    pub truncations: IntCounter,
 }
 
 impl OutputFamilies {
@@ -223,6 +226,16 @@ impl OutputFamilies {
                     &OUTPUT_LABELS,
                 )?,
             )?,
+            truncations: reg(
+                registry,
+                IntCounterVec::new(
+                    Opts::new(
+                        "falconer_output_truncations_total",
+                        "Payloads shortened to fit the destination's size limits.",
+                    ),
+                    &OUTPUT_LABELS,
+                )?,
+            )?,
         })
     }
 
@@ -245,6 +258,7 @@ impl OutputFamilies {
             queue_depth: self.queue_depth.with_label_values(&l),
             in_flight: self.in_flight.with_label_values(&l),
             up: self.up.with_label_values(&l),
+            truncations: self.truncations.with_label_values(&l),
         }
     }
 }
