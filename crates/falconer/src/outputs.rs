@@ -41,5 +41,7 @@ pub fn builtin() -> Registry {
     registry.insert(falconer_output_nats::KIND);
     #[cfg(feature = "output-redis")]
     registry.insert(falconer_output_redis::KIND);
+    #[cfg(feature = "output-kafka")]
+    registry.insert(falconer_output_kafka::KIND);
     registry
 }
