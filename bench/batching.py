@@ -74,37 +74,45 @@ def run_one(env: bench.Env, scenario: str, conns: int, rep: int, settle_limit: f
         port, sink_port = bench.free_ports(2)
         extra = ["--unique"] + (["--reply-body", ES_OK] if scenario.startswith("elasticsearch") else [])
         bench.start_sink(env, f"{tag}-sink", sink_port, *extra)
-        server = bench.start_falconer(env, tag, port, config(port, sink_port, env.log_dir / f"{tag}-data", scenario))
-        cpu0 = bench.proc_cpu_seconds(server.pid)
-        wrk = bench.run_wrk(env, port, conns)
-        settled, settle_s = bench.settle(port, ["out"], settle_limit)
-        time.sleep(0.3)
-        cpu1 = bench.proc_cpu_seconds(server.pid)
-        sink = bench.sink_counts(sink_port)
-        samples = bench.falconer_samples(port)
-        acct = bench.output_accounting(samples, "out")
-        # settle() confirms an empty queue for 0.5 s: that wait is not delivery time.
-        elapsed = wrk["duration_s"] + max(0.0, settle_s - 0.5)
-        delivered = sink["unique"]
-        rec.update(
-            accepted=wrk["ok"], accepted_rps=wrk["ok"] / wrk["duration_s"],
-            delivered=delivered, delivered_rps=delivered / elapsed if elapsed else None,
-            requests=sink["requests"], events_per_request=delivered / sink["requests"] if sink["requests"] else None,
-            duplicates=sink["alerts"] - sink["unique"], dropped=acct["dropped"], settled=settled,
-            settle_s=round(settle_s, 2),
-            cpu_us_per_event=None if cpu0 is None or cpu1 is None or not delivered
-            else (cpu1 - cpu0) * 1e6 / delivered,
-            p99_ms=wrk["latency_us"]["p99"] / 1000,
-        )
-        bench.log(f"    accepted/s {rec['accepted_rps']:,.0f} delivered/s {rec['delivered_rps']:,.0f} "
-                  f"requests {sink['requests']:,} ev/req {rec['events_per_request']:.1f} "
-                  f"dropped {acct['dropped']} cpu {bench.fmt(rec['cpu_us_per_event'], 1)} µs/ev")
+        yaml = config(port, sink_port, env.log_dir / f"{tag}-data", scenario)
+        measure(env, tag, rec, port, sink_port, yaml, conns, settle_limit)
     except Exception as e:  # record and go on
         rec["error"] = str(e)
         bench.log(f"  ERROR {tag}: {e}")
     finally:
         env.stop_all()
     return rec
+
+
+def measure(env: bench.Env, tag: str, rec: dict, port: int, count_port: int, yaml: str, conns: int,
+            settle_limit: float) -> None:
+    """Starts Falconer with `yaml`, loads it with wrk, waits for its queue to drain, and records
+    in `rec` what the counter on `count_port` (a sink's or a bus counter's `/count`) received."""
+    server = bench.start_falconer(env, tag, port, yaml)
+    cpu0 = bench.proc_cpu_seconds(server.pid)
+    wrk = bench.run_wrk(env, port, conns)
+    settled, settle_s = bench.settle(port, ["out"], settle_limit)
+    time.sleep(0.3)
+    cpu1 = bench.proc_cpu_seconds(server.pid)
+    sink = bench.sink_counts(count_port)
+    samples = bench.falconer_samples(port)
+    acct = bench.output_accounting(samples, "out")
+    # settle() confirms an empty queue for 0.5 s: that wait is not delivery time.
+    elapsed = wrk["duration_s"] + max(0.0, settle_s - 0.5)
+    delivered = sink["unique"]
+    rec.update(
+        accepted=wrk["ok"], accepted_rps=wrk["ok"] / wrk["duration_s"],
+        delivered=delivered, delivered_rps=delivered / elapsed if elapsed else None,
+        requests=sink["requests"], events_per_request=delivered / sink["requests"] if sink["requests"] else None,
+        duplicates=sink["alerts"] - sink["unique"], dropped=acct["dropped"], settled=settled,
+        settle_s=round(settle_s, 2),
+        cpu_us_per_event=None if cpu0 is None or cpu1 is None or not delivered
+        else (cpu1 - cpu0) * 1e6 / delivered,
+        p99_ms=wrk["latency_us"]["p99"] / 1000,
+    )
+    bench.log(f"    accepted/s {rec['accepted_rps']:,.0f} delivered/s {rec['delivered_rps']:,.0f} "
+              f"requests {sink['requests']:,} ev/req {rec['events_per_request']:.1f} "
+              f"dropped {acct['dropped']} cpu {bench.fmt(rec['cpu_us_per_event'], 1)} µs/ev")
 
 
 def median(records: list[dict], scenario: str, key: str) -> float | None:

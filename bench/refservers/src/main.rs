@@ -9,8 +9,11 @@
 //! * `forward` — a minimal queued forwarder to N sinks (delivery baseline).
 //! * `sink`    — a fast counting HTTP sink (the forwarders' destination); it can
 //!   fail every Nth request and count distinct alert uuids.
+//! * `nats-count`, `kafka-mock` — the same counts for messages taken from NATS and from
+//!   librdkafka's mock Kafka cluster (the bus benchmark's destinations).
 
 mod bare;
+mod buses;
 mod forward;
 mod parse;
 mod server;
@@ -65,6 +68,41 @@ enum Mode {
     Forward(ForwardArgs),
     /// Count POSTed requests and bytes; `GET /count`, `POST /reset`.
     Sink(SinkArgs),
+    /// Count the messages published on a NATS subject; `GET /count`.
+    NatsCount(NatsCountArgs),
+    /// Run a mock Kafka cluster and count what is produced to its topic; `GET /count`.
+    KafkaMock(KafkaMockArgs),
+}
+
+/// Arguments of the `nats-count` mode.
+#[derive(Debug, Args)]
+struct NatsCountArgs {
+    /// Listener (of `/count`) and runtime options.
+    #[command(flatten)]
+    common: Common,
+    /// The NATS server.
+    #[arg(long, default_value = "nats://127.0.0.1:4222")]
+    url: String,
+    /// The subject to count.
+    #[arg(long, default_value = "falco.>")]
+    subject: String,
+}
+
+/// Arguments of the `kafka-mock` mode.
+#[derive(Debug, Args)]
+struct KafkaMockArgs {
+    /// Listener (of `/count`) and runtime options.
+    #[command(flatten)]
+    common: Common,
+    /// The topic to create and count.
+    #[arg(long, default_value = "falco")]
+    topic: String,
+    /// Its partitions.
+    #[arg(long, default_value_t = 3)]
+    partitions: i32,
+    /// Where to write the cluster's bootstrap servers.
+    #[arg(long)]
+    bootstrap_file: std::path::PathBuf,
 }
 
 /// Arguments of the `sink` mode.
@@ -133,6 +171,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             };
             runtime(s.common.threads)?.block_on(sink::run(s.common.addr(), cfg))?;
         }
+        Mode::NatsCount(n) => runtime(n.common.threads)?.block_on(buses::nats_count(
+            n.common.addr(),
+            &n.url,
+            &n.subject,
+        ))?,
+        Mode::KafkaMock(k) => runtime(k.common.threads)?.block_on(buses::kafka_mock(
+            k.common.addr(),
+            &k.topic,
+            k.partitions,
+            &k.bootstrap_file,
+        ))?,
         Mode::Forward(f) => {
             let cfg = forward::Config {
                 sinks: f.sinks,

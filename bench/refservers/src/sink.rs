@@ -32,9 +32,9 @@ pub struct Config {
     pub reply_body: Option<&'static str>,
 }
 
-/// Counters of one sink.
+/// Counters of one sink (also used by the bus counters of `buses.rs`).
 #[derive(Debug, Default)]
-struct Counters {
+pub struct Counters {
     /// POSTs received, whatever the answer (drives `fail_every`).
     seen: AtomicU64,
     /// POSTs answered `200` (excluding `/count` and `/reset`).
@@ -77,6 +77,13 @@ impl Counters {
         if let Ok(mut s) = self.uuids.lock() {
             s.clear();
         }
+    }
+
+    /// Records one message taken from a bus: a request, its bytes and its uuids.
+    pub fn record_message(&self, body: &[u8]) {
+        self.record_uuids(body);
+        self.bytes.fetch_add(body.len() as u64, Ordering::Relaxed);
+        self.requests.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Records the uuids of an accepted body.
@@ -124,6 +131,24 @@ fn uuids(body: &[u8]) -> Vec<&[u8]> {
 /// Position of `needle` in `hay`.
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Serves only `GET /count` and `POST /reset` for `counters` on `addr` (the bus counters).
+pub async fn serve_counts(addr: SocketAddr, counters: Arc<Counters>) -> std::io::Result<()> {
+    serve(addr, move |req| {
+        let counters = Arc::clone(&counters);
+        async move {
+            match (req.method(), req.uri().path()) {
+                (&Method::GET, "/count") => json(counters.snapshot()),
+                (&Method::POST, "/reset") => {
+                    counters.reset();
+                    empty(StatusCode::OK)
+                }
+                _ => empty(StatusCode::NOT_FOUND),
+            }
+        }
+    })
+    .await
 }
 
 /// Runs the counting sink on `addr`.
