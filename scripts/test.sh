@@ -3,6 +3,8 @@
 #   - promtool (Debian package `prometheus`), which checks the live /metrics output;
 #   - influxd (Debian package `influxdb`), the InfluxDB the influxdb output is tested against
 #     (each test starts its own on a free port);
+#   - prometheus-alertmanager (Debian package), the Alertmanager the alertmanager output is
+#     tested against (each test starts its own on free ports);
 #   - aiosmtpd (PyPI), the SMTP server the smtp output is tested against.
 # Extra arguments go to `cargo test` (e.g. `scripts/test.sh -p falconer-core`).
 set -euo pipefail
@@ -26,6 +28,7 @@ install_debian_packages() {
 missing=()
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 command -v influxd >/dev/null 2>&1 || missing+=(influxdb)
+[ -x /usr/bin/prometheus-alertmanager ] || missing+=(prometheus-alertmanager)
 if [ ${#missing[@]} -gt 0 ]; then
   install_debian_packages "${missing[@]}"
 fi

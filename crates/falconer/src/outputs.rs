@@ -43,5 +43,39 @@ pub fn builtin() -> Registry {
     registry.insert(falconer_output_redis::KIND);
     #[cfg(feature = "output-kafka")]
     registry.insert(falconer_output_kafka::KIND);
+    #[cfg(feature = "output-mqtt")]
+    registry.insert(falconer_output_mqtt::KIND);
+    #[cfg(feature = "output-rabbitmq")]
+    registry.insert(falconer_output_rabbitmq::KIND);
+    #[cfg(feature = "output-timescaledb")]
+    registry.insert(falconer_output_timescaledb::KIND);
+    #[cfg(feature = "output-alertmanager")]
+    registry.insert(falconer_output_alertmanager::KIND);
+    #[cfg(feature = "output-opsgenie")]
+    registry.insert(falconer_output_opsgenie::KIND);
+    #[cfg(feature = "output-pagerduty")]
+    registry.insert(falconer_output_pagerduty::KIND);
+    #[cfg(feature = "output-datadog")]
+    registry.insert(falconer_output_datadog::KIND);
+    #[cfg(feature = "output-grafana")]
+    registry.insert(falconer_output_grafana::KIND);
+    #[cfg(feature = "output-grafanaoncall")]
+    registry.insert(falconer_output_grafanaoncall::KIND);
+    #[cfg(feature = "output-slack")]
+    registry.insert(falconer_output_slack::KIND);
+    #[cfg(feature = "output-mattermost")]
+    registry.insert(falconer_output_mattermost::KIND);
+    #[cfg(feature = "output-rocketchat")]
+    registry.insert(falconer_output_rocketchat::KIND);
+    #[cfg(feature = "output-googlechat")]
+    registry.insert(falconer_output_googlechat::KIND);
+    #[cfg(feature = "output-discord")]
+    registry.insert(falconer_output_discord::KIND);
+    #[cfg(feature = "output-teams")]
+    registry.insert(falconer_output_teams::KIND);
+    #[cfg(feature = "output-webex")]
+    registry.insert(falconer_output_webex::KIND);
+    #[cfg(feature = "output-telegram")]
+    registry.insert(falconer_output_telegram::KIND);
     registry
 }

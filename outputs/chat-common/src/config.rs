@@ -1,0 +1,88 @@
+//! Config helpers shared by the chat kinds: webhook URL checks and targets, and
+//! `serde(default)` functions for falcosidekick's defaults.
+
+use falconer_config::Secret;
+use falconer_core::{BuildContext, BuildError};
+use falconer_http::{HttpClientSettings, HttpTarget, TargetOptions};
+use falconer_output_httpstore::{check_url, http_url, post_target};
+
+/// falcosidekick's default icon of Slack, Mattermost, Rocket.Chat, Teams and Discord.
+pub const DEFAULT_ICON: &str =
+    "https://raw.githubusercontent.com/falcosecurity/falcosidekick/master/imgs/falcosidekick_color.png";
+/// The icon falcosidekick falls back to when `icon` is set to an empty string (Mattermost,
+/// Rocket.Chat).
+pub const FALLBACK_ICON: &str =
+    "https://raw.githubusercontent.com/falcosecurity/falcosidekick/master/imgs/falcosidekick.png";
+/// falcosidekick's default attachment footer.
+pub const DEFAULT_FOOTER: &str = "https://github.com/falcosecurity/falcosidekick";
+/// falcosidekick's default bot name.
+pub const DEFAULT_USERNAME: &str = "Falcosidekick";
+
+/// `serde(default)` of `icon`/`activityimage`.
+pub fn default_icon() -> String {
+    DEFAULT_ICON.into()
+}
+
+/// `serde(default)` of `footer`.
+pub fn default_footer() -> String {
+    DEFAULT_FOOTER.into()
+}
+
+/// `serde(default)` of `username`.
+pub fn default_username() -> String {
+    DEFAULT_USERNAME.into()
+}
+
+/// `serde(default)` of `outputformat`.
+pub fn default_all() -> String {
+    "all".into()
+}
+
+/// `serde(default)` of `checkcert`.
+pub fn default_true() -> bool {
+    true
+}
+
+/// Pushes a problem for `key` unless the secret URL is an `http(s)` URL (never repeating it:
+/// webhook URLs are credentials).
+pub fn check_webhook(key: &str, url: &Secret, problems: &mut Vec<(String, String)>) {
+    check_url(key, url.expose(), problems);
+}
+
+/// A JSON `POST` target for the webhook `url` with falcosidekick's TLS options.
+pub fn webhook_target(
+    cx: &BuildContext,
+    url: &str,
+    checkcert: bool,
+    mutualtls: bool,
+) -> Result<HttpTarget, BuildError> {
+    let url = http_url(url).map_err(|e| BuildError::new(&cx.path, e))?;
+    let http = HttpClientSettings {
+        checkcert,
+        mutualtls,
+        customheaders: Default::default(),
+    };
+    post_target(cx, &http, url, &TargetOptions::default())
+}
+
+/// Parses a case-insensitive choice among `allowed` (the empty string means the first);
+/// pushes a problem for `key` otherwise.
+pub fn check_choice(
+    key: &str,
+    value: &str,
+    allowed: &[&str],
+    problems: &mut Vec<(String, String)>,
+) -> Option<usize> {
+    let v = value.trim().to_ascii_lowercase();
+    if v.is_empty() {
+        return Some(0);
+    }
+    let found = allowed.iter().position(|a| *a == v);
+    if found.is_none() {
+        problems.push((
+            key.into(),
+            format!("{value:?} is not one of {}", allowed.join(", ")),
+        ));
+    }
+    found
+}

@@ -1,0 +1,63 @@
+//! Bodies and validation, without a server.
+
+use falconer_core::OutputConfig;
+use falconer_testkit::{enriched, CONFIGMAP_ALERT, SHELL_ALERT};
+use serde_json::{json, Value};
+
+use crate::config::GrafanaOnCallConfig;
+use crate::encode::body;
+
+fn golden(name: &str, got: &[u8]) {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, got).expect("write golden");
+    }
+    let want = std::fs::read_to_string(&path).expect("golden file");
+    assert_eq!(String::from_utf8_lossy(got), want, "{name}");
+}
+
+/// `tests/fixtures/shell.json` and `configmap.json`. `UPDATE_GOLDEN=1` rewrites them.
+#[test]
+fn bodies_are_as_in_the_golden_files() {
+    golden(
+        "shell.json",
+        &body(&enriched(SHELL_ALERT, 1)).expect("encodes"),
+    );
+    golden(
+        "configmap.json",
+        &body(&enriched(CONFIGMAP_ALERT, 2)).expect("encodes"),
+    );
+}
+
+#[test]
+fn the_body_is_falcosidekicks() {
+    let got = body(&enriched(CONFIGMAP_ALERT, 2)).expect("encodes");
+    assert_eq!(got.last(), Some(&b'\n'));
+    let v: Value = serde_json::from_slice(&got).expect("JSON");
+    assert_eq!(
+        v,
+        json!({
+            "alert_uid": "00000000-0000-0000-0000-000000000002",
+            "state": "alerting",
+            "title": "[Warning] Create/Modify Configmap With Private Credentials",
+            "message": "09:21:07.418790000: Warning K8s configmap with private credential (user=minikube-user verb=create resource=configmaps configmap=aws-creds)",
+        })
+    );
+    assert!(String::from_utf8(got)
+        .unwrap()
+        .starts_with(r#"{"alert_uid":"#));
+}
+
+#[test]
+fn every_problem_is_reported_with_its_key() {
+    let c: GrafanaOnCallConfig = falconer_config::from_value(
+        json!({"webhookurl": "oncall/integrations/v1/formatted_webhook/x/", "customheaders": {"a b": "c"}}),
+    )
+    .expect("config");
+    let mut problems = Vec::new();
+    c.validate(&mut problems);
+    let keys: Vec<&str> = problems.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(keys, ["webhookurl", "customheaders.a b"]);
+    assert!(c.checkcert && !c.mutualtls);
+    assert!(!format!("{c:?}").contains("oncall/"));
+}

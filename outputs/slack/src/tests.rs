@@ -1,0 +1,224 @@
+//! Golden bodies per layout and `outputformat`, limits, and config validation.
+
+use std::sync::Arc;
+
+use falconer_config::{CommonSettings, OutputEntry};
+use falconer_core::{Alert, OutputConfig};
+use falconer_output_chat_common::{Encode, MARKER};
+use falconer_testkit::{enriched, CONFIGMAP_ALERT, SHELL_ALERT};
+use serde_json::{json, Value};
+
+use crate::{SlackConfig, KIND};
+
+fn config(v: Value) -> SlackConfig {
+    serde_json::from_value(v).expect("valid config")
+}
+
+fn body(settings: Value, alert: &Alert) -> (String, bool) {
+    let encoded = config(settings)
+        .encoder()
+        .expect("template parses")
+        .encode(alert)
+        .expect("encodes");
+    (
+        String::from_utf8(encoded.body).expect("UTF-8"),
+        encoded.truncated,
+    )
+}
+
+/// Compares with `tests/fixtures/<name>`; `UPDATE_GOLDEN=1` rewrites it.
+fn golden(name: &str, got: &str) {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, got).expect("write golden");
+    }
+    let want = std::fs::read_to_string(&path).expect("golden file");
+    assert_eq!(got, want, "{name}");
+}
+
+fn shell() -> Arc<Alert> {
+    enriched(SHELL_ALERT, 1)
+}
+
+#[test]
+fn attachment_bodies_are_falcosidekicks() {
+    let hook = "https://hooks.slack.com/services/T0/B0/x";
+    let (all, cut) = body(json!({"webhookurl": hook}), &shell());
+    assert!(!cut);
+    golden("attachments-all.json", &all);
+    let (text, _) = body(
+        json!({"webhookurl": hook, "outputformat": "text", "channel": "#falco",
+               "messageformat": "Alert {{ .Rule }} ({{ .Priority }}) at {{ .Time }} on {{ index .OutputFields \"container.id\" }}"}),
+        &shell(),
+    );
+    golden("attachments-text.json", &text);
+    let (fields, _) = body(
+        json!({"webhookurl": hook, "outputformat": "fields", "footer": "", "icon": "", "username": "falco"}),
+        &enriched(CONFIGMAP_ALERT, 2),
+    );
+    golden("attachments-fields.json", &fields);
+}
+
+#[test]
+fn the_attachment_layout_keeps_falcosidekicks_order_colour_and_time() {
+    let (all, _) = body(json!({"webhookurl": "https://h/x"}), &shell());
+    let v: Value = serde_json::from_str(&all).expect("JSON");
+    let a = &v["attachments"][0];
+    assert_eq!(a["color"], "#5bffb5", "Notice");
+    let titles: Vec<&str> = a["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .map(|f| f["title"].as_str().expect("title"))
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "rule",
+            "priority",
+            "source",
+            "hostname",
+            "tags",
+            "container.id",
+            "k8s.ns.name",
+            "k8s.pod.name",
+            "proc.cmdline",
+            "user.name",
+            "time"
+        ],
+        "numbers and null are left out"
+    );
+    let time = a["fields"][10].clone();
+    assert_eq!(
+        time,
+        json!({"title": "time", "value": "2024-05-14 16:31:56.746609046 +0000 UTC", "short": false})
+    );
+    assert!(all.starts_with(r#"{"username":"Falcosidekick","icon_url":"https://raw.githubusercontent.com/falcosecurity/falcosidekick/master/imgs/falcosidekick_color.png","attachments":[{"fallback":"#));
+    assert!(
+        all.ends_with("}\n"),
+        "Go's encoder ends the body with a newline"
+    );
+}
+
+#[test]
+fn block_bodies_are_as_in_the_golden_files() {
+    let hook = "https://hooks.slack.com/services/T0/B0/x";
+    let (all, cut) = body(json!({"webhookurl": hook, "format": "blocks"}), &shell());
+    assert!(!cut);
+    golden("blocks-all.json", &all);
+    let (fields, _) = body(
+        json!({"webhookurl": hook, "format": "blocks", "outputformat": "fields",
+               "channel": "#sec", "messageformat": "{{ .Priority }}: {{ .Output }}"}),
+        &enriched(CONFIGMAP_ALERT, 2),
+    );
+    golden("blocks-fields.json", &fields);
+    let (text, _) = body(
+        json!({"webhookurl": hook, "format": "blocks", "outputformat": "text"}),
+        &shell(),
+    );
+    golden("blocks-text.json", &text);
+}
+
+fn huge(output_chars: usize, fields: usize) -> Arc<Alert> {
+    let mut v: Value = serde_json::from_str(SHELL_ALERT).expect("JSON");
+    v["output"] = Value::String("x<&>".repeat(output_chars / 4));
+    for i in 0..fields {
+        v["output_fields"][format!("f.{i:03}")] = Value::String("y".repeat(3_000));
+    }
+    // Not enriched: enrichment would already cut long fields to 512 bytes.
+    Arc::new(Alert::decode(v.to_string().as_bytes()).expect("valid alert"))
+}
+
+#[test]
+fn long_texts_are_cut_to_slacks_limits_with_a_marker() {
+    let (all, cut) = body(
+        json!({"webhookurl": "https://h/x", "messageformat": "{{ .Output }}"}),
+        &huge(10_000, 3),
+    );
+    assert!(cut);
+    let v: Value = serde_json::from_str(&all).expect("JSON");
+    let chars = |v: &Value| v.as_str().expect("string").chars().count();
+    assert_eq!(chars(&v["text"]), 4_000);
+    assert!(v["text"].as_str().expect("text").ends_with(MARKER));
+    assert_eq!(chars(&v["attachments"][0]["text"]), 4_000);
+    assert_eq!(chars(&v["attachments"][0]["fallback"]), 4_000);
+    let fields = v["attachments"][0]["fields"].as_array().expect("fields");
+    let f0 = fields
+        .iter()
+        .find(|f| f["title"] == "f.000")
+        .expect("f.000");
+    assert_eq!(chars(&f0["value"]), 2_000, "f.000 cut");
+    assert!(fields.iter().all(|f| chars(&f["value"]) <= 2_000));
+}
+
+#[test]
+fn blocks_keep_block_kit_limits() {
+    let (all, cut) = body(
+        json!({"webhookurl": "https://h/x", "format": "blocks"}),
+        &huge(10_000, 600),
+    );
+    assert!(cut);
+    let v: Value = serde_json::from_str(&all).expect("JSON");
+    let blocks = v["attachments"][0]["blocks"].as_array().expect("blocks");
+    assert_eq!(blocks.len(), 50);
+    let section = blocks[1]["text"]["text"].as_str().expect("section");
+    assert_eq!(section.chars().count(), 3_000);
+    assert!(section.starts_with("x&lt;&amp;&gt;"), "mrkdwn escaped");
+    for b in &blocks[2..49] {
+        let fields = b["fields"].as_array().expect("fields");
+        assert!(fields.len() <= 10);
+        for f in fields {
+            assert!(f["text"].as_str().expect("text").chars().count() <= 2_000);
+        }
+    }
+    let last_fields = blocks[48]["fields"].as_array().expect("fields");
+    assert_eq!(
+        last_fields.last().expect("marker")["text"],
+        "*…*\n139 more fields not shown"
+    );
+}
+
+#[test]
+fn defaults_are_falcosidekicks() {
+    let c = config(json!({"webhookurl": "https://h/x"}));
+    assert_eq!(c.username, "Falcosidekick");
+    assert_eq!(c.footer, "https://github.com/falcosecurity/falcosidekick");
+    assert_eq!(
+        c.icon,
+        "https://raw.githubusercontent.com/falcosecurity/falcosidekick/master/imgs/falcosidekick_color.png"
+    );
+    assert_eq!((c.outputformat.as_str(), c.channel.as_str()), ("all", ""));
+    assert!(c.checkcert && !c.mutualtls);
+    assert!(
+        !format!("{c:?}").contains("https://h/x"),
+        "the URL is a secret"
+    );
+}
+
+#[test]
+fn every_problem_is_reported_with_its_path() {
+    let entry = OutputEntry {
+        name: "secops".into(),
+        kind: "slack".into(),
+        path: "outputs[0]".into(),
+        common: CommonSettings::default(),
+        settings: json!({"webhookurl": "hooks.slack.com", "outputformat": "table",
+                         "messageformat": "{{ .Rule ", "format": "cards"}),
+    };
+    let Err(errors) = KIND.prepare(&entry) else {
+        panic!("invalid config accepted")
+    };
+    let text = errors.to_string();
+    for path in [
+        "outputs[0].webhookurl",
+        "outputs[0].outputformat",
+        "outputs[0].messageformat",
+        "outputs[0].format",
+    ] {
+        assert!(text.contains(path), "{path} missing from: {text}");
+    }
+    let mut problems = Vec::new();
+    config(json!({"webhookurl": "https://h/x", "messageformat": "{{ .Rule }}"}))
+        .validate(&mut problems);
+    assert!(problems.is_empty(), "{problems:?}");
+}
