@@ -523,16 +523,20 @@ fn apply_env(tree: &mut Map<String, Value>, env: &HashMap<String, String>, kinds
         if segments.iter().any(|s| s.is_empty()) {
             continue;
         }
-        if let Some(path) = env_path(&segments, kinds) {
+        // `SMTP_PASSWORD_FILE`: the file holding `smtp.password`. Checked first, because an
+        // output block takes nested keys (`ELASTICSEARCH_BATCHING_ENABLED`), so the whole name
+        // would otherwise be read as a key `smtp.password.file`.
+        let file_of = match segments.split_last() {
+            Some((&"file", stem)) => env_path(stem, kinds),
+            _ => None,
+        };
+        if let Some(mut path) = file_of {
+            let last = path.len() - 1;
+            let key = format!("{}file", path[last]);
+            path[last] = &key;
             set_path(tree, &path, value);
-        } else if let Some((&"file", stem)) = segments.split_last() {
-            // `SMTP_PASSWORD_FILE`: the file holding `smtp.password`.
-            if let Some(mut path) = env_path(stem, kinds) {
-                let last = path.len() - 1;
-                let key = format!("{}file", path[last]);
-                path[last] = &key;
-                set_path(tree, &path, value);
-            }
+        } else if let Some(path) = env_path(&segments, kinds) {
+            set_path(tree, &path, value);
         }
     }
 }

@@ -278,6 +278,23 @@ fn tls_server_settings_are_checked() {
 }
 
 #[test]
+fn output_keys_can_come_from_files_named_in_env() {
+    let dir = tempfile::tempdir().unwrap();
+    let address = dir.path().join("address");
+    std::fs::write(&address, "http://127.0.0.1:9/env-file\n").unwrap();
+    let config = load(
+        &sources("", &[("WEBHOOK_ADDRESS_FILE", address.to_str().unwrap())]),
+        KINDS,
+    )
+    .unwrap();
+    assert_eq!(config.outputs.len(), 1, "{:?}", config.warnings);
+    assert_eq!(
+        config.outputs[0].settings["address"],
+        "http://127.0.0.1:9/env-file"
+    );
+}
+
+#[test]
 fn secrets_can_come_from_files_in_yaml_and_env() {
     let dir = tempfile::tempdir().unwrap();
     let token = dir.path().join("token");
