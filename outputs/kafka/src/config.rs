@@ -200,4 +200,21 @@ mod tests {
         assert_eq!(defaults.partitioner, "random");
         assert_eq!(defaults.sasl, None);
     }
+
+    #[tokio::test]
+    async fn a_sasl_over_tls_producer_can_be_created() {
+        // librdkafka refuses `sasl_ssl` and SCRAM at creation when built without OpenSSL.
+        let c = config(serde_json::json!({
+            "sasl": "SCRAM_SHA256", "username": "falco", "password": "secret", "tls": true,
+        }));
+        let settings = producer::Settings::from_config(&c).expect("valid");
+        let cx = BuildContext {
+            name: "kafka".into(),
+            path: "kafka".into(),
+            global: Arc::new(falconer_config::GlobalSettings::default()),
+        };
+        let producer: Result<rdkafka::producer::FutureProducer, _> =
+            producer::client_config(&c, &settings, &cx).create();
+        assert!(producer.is_ok(), "{:?}", producer.err());
+    }
 }
