@@ -5,6 +5,8 @@
 #     (each test starts its own on a free port);
 #   - prometheus-alertmanager (Debian package), the Alertmanager the alertmanager output is
 #     tested against (each test starts its own on free ports);
+#   - chromium and chromium-driver (Debian packages), the headless browser the web UI's
+#     browser test drives;
 #   - aiosmtpd (PyPI), the SMTP server the smtp output is tested against.
 # Extra arguments go to `cargo test` (e.g. `scripts/test.sh -p falconer-core`).
 set -euo pipefail
@@ -29,6 +31,8 @@ missing=()
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 command -v influxd >/dev/null 2>&1 || missing+=(influxdb)
 [ -x /usr/bin/prometheus-alertmanager ] || missing+=(prometheus-alertmanager)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 if [ ${#missing[@]} -gt 0 ]; then
   install_debian_packages "${missing[@]}"
 fi

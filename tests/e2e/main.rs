@@ -6,6 +6,7 @@ mod secrets;
 mod smtp;
 mod stores;
 mod tls;
+mod webui;
 
 use std::time::Duration;
 

@@ -21,6 +21,7 @@ pub const GLOBAL_KEYS: &[&str] = &[
     "shutdown",
     "datadir",
     "deadletter",
+    "ui",
 ];
 
 /// Global keys whose env variable has one more level (`MUTUALTLSCLIENT_CERTFILE`).
@@ -33,6 +34,7 @@ pub const NESTED_GLOBAL_KEYS: &[&str] = &[
     "shutdown",
     "datadir",
     "deadletter",
+    "ui",
 ];
 
 /// Every falcosidekick output block (`aws.sqs` style paths) and the keys that must all be

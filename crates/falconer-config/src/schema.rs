@@ -52,6 +52,9 @@ pub struct GlobalSettings {
     pub datadir: String,
     /// The dead-letter store.
     pub deadletter: DeadLetterSettings,
+    /// The built-in event UI and store (`ui:`), kept raw here and read by the binary with
+    /// the UI crate's own types; `None` when the block is absent.
+    pub ui: Option<serde_json::Value>,
 }
 
 impl Default for GlobalSettings {
@@ -74,6 +77,7 @@ impl Default for GlobalSettings {
             shutdown: ShutdownSettings::default(),
             datadir: DEFAULT_DATADIR.into(),
             deadletter: DeadLetterSettings::default(),
+            ui: None,
         }
     }
 }

@@ -10,6 +10,7 @@ mod outputs;
 mod replay;
 mod run;
 mod startup;
+mod ui;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -46,6 +47,17 @@ enum Command {
     },
     /// Print the version.
     Version,
+    /// Web UI helpers.
+    Ui {
+        #[command(subcommand)]
+        command: UiCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UiCommand {
+    /// Hash a password (argon2id) for `ui.auth.users`; reads it from standard input.
+    HashPassword,
 }
 
 fn main() -> ExitCode {
@@ -56,9 +68,37 @@ fn main() -> ExitCode {
         Command::Replay { output, all, file } => {
             replay::replay(cli.config_file.as_deref(), &output, all, &file)
         }
+        Command::Ui {
+            command: UiCommand::HashPassword,
+        } => hash_password(),
         Command::Version => {
             println!("falconer {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
+        }
+    }
+}
+
+/// `falconer ui hash-password`: one password from standard input (a trailing newline is not
+/// part of it), its argon2id hash on standard output.
+fn hash_password() -> ExitCode {
+    let mut line = String::new();
+    if let Err(e) = std::io::stdin().read_line(&mut line) {
+        eprintln!("cannot read the password: {e}");
+        return ExitCode::FAILURE;
+    }
+    let password = line.trim_end_matches(['\r', '\n']);
+    if password.is_empty() {
+        eprintln!("empty password");
+        return ExitCode::FAILURE;
+    }
+    match falconer_webui::hash_password(password) {
+        Ok(hash) => {
+            println!("{hash}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("cannot hash the password: {e}");
+            ExitCode::FAILURE
         }
     }
 }

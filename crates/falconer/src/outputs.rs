@@ -43,6 +43,8 @@ pub fn builtin() -> Registry {
     registry.insert(falconer_output_redis::KIND);
     #[cfg(feature = "output-kafka")]
     registry.insert(falconer_output_kafka::KIND);
+    #[cfg(feature = "output-webui")]
+    registry.insert(falconer_output_webui::KIND);
     #[cfg(feature = "output-mqtt")]
     registry.insert(falconer_output_mqtt::KIND);
     #[cfg(feature = "output-rabbitmq")]

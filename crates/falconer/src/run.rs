@@ -90,6 +90,14 @@ async fn async_run(file: Option<&Path>) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let ui = match crate::ui::settings(&global) {
+        Ok(ui) => ui,
+        Err(problems) => {
+            eprintln!("Invalid configuration:\n{problems}");
+            return ExitCode::FAILURE;
+        }
+    };
+    crate::ui::install_default_store(&global, ui.as_ref());
     let dispatcher = match Dispatcher::start(planned, &metrics, global.clone()).await {
         Ok(d) => Arc::new(d),
         Err(StartError::Build(errors)) => {
@@ -113,6 +121,21 @@ async fn async_run(file: Option<&Path>) -> ExitCode {
         }
     };
 
+    let stop = CancellationToken::new();
+    let ui_task = match &ui {
+        Some(ui) => {
+            let outputs = dispatcher.outputs().map(str::to_owned).collect();
+            match crate::ui::start(ui, outputs, stop.clone()).await {
+                Ok(task) => task,
+                Err(e) => {
+                    error!(error = %e, "Cannot start the web UI.");
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+        None => None,
+    };
+
     let state = Arc::new(IngestState {
         dispatcher: dispatcher.clone(),
         enricher,
@@ -129,7 +152,6 @@ async fn async_run(file: Option<&Path>) -> ExitCode {
             global.ingest.ratelimitburst,
         ),
     });
-    let stop = CancellationToken::new();
     tokio::spawn(stop_on_signal(stop.clone()));
     listeners
         .serve(
@@ -150,6 +172,10 @@ async fn async_run(file: Option<&Path>) -> ExitCode {
         .saturating_sub(ingest_drain(global.shutdown.graceperiod.0));
     info!(grace = ?grace, "Ingest stopped; draining output queues.");
     let report = dispatcher.shutdown(grace).await;
+    if let Some(task) = ui_task {
+        // The UI drains its requests within 5 s of the stop signal.
+        let _ = task.await;
+    }
     if report.undelivered.is_empty() {
         info!("All queued alerts were delivered or accounted for. Bye.");
     } else {

@@ -26,6 +26,9 @@ pub fn load_and_plan(file: Option<&Path>) -> Result<(Config, Vec<PlannedOutput>)
             .warnings
             .push("no output configured: alerts are written to stdout".into());
     }
+    if let Err(e) = crate::ui::settings(&config.global) {
+        errors.0.extend(e.0);
+    }
     let planned = match falconer_core::plan(&config, &registry) {
         Ok(planned) => planned,
         Err(e) => {

@@ -1,0 +1,129 @@
+//! The `webui` block: falcosidekick's `url`, or Falconer's built-in store.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use falconer_core::{BuildContext, BuildError, DeliveryDefaults, Output, OutputConfig};
+use falconer_http::HttpClientSettings;
+use falconer_webui::StoreSettings;
+use serde::Deserialize;
+
+use crate::output::{Remote, StoreOutput};
+
+/// Alerts per store transaction at most.
+const MAX_BATCH: usize = 500;
+
+/// Configuration of one `webui` instance. `Debug` never shows a DSN.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebUiConfig {
+    /// falcosidekick's key: the URL of a falcosidekick-ui (or of another Falconer's UI),
+    /// e.g. `http://falcosidekick-ui:2802`. Credentials in the URL
+    /// (`http://user:password@host:2802`) are sent as basic auth. Empty: the built-in store.
+    #[serde(default)]
+    pub url: String,
+    /// The store to write to, when not the `ui.store` of this Falconer (same keys as
+    /// `ui.store`).
+    #[serde(default)]
+    pub store: Option<StoreSettings>,
+    /// Verify the remote UI's TLS certificate (`url` only).
+    #[serde(default = "default_true")]
+    pub checkcert: bool,
+    /// Present the client certificate from `mutualtlsfilespath` (`url` only).
+    #[serde(default)]
+    pub mutualtls: bool,
+    /// Headers added to every request (`url` only).
+    #[serde(default)]
+    pub customheaders: std::collections::BTreeMap<String, String>,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+impl WebUiConfig {
+    fn remote_url(&self) -> Option<Result<reqwest::Url, String>> {
+        let raw = self.url.trim();
+        if raw.is_empty() {
+            return None;
+        }
+        Some(match reqwest::Url::parse(raw) {
+            Ok(mut url) if matches!(url.scheme(), "http" | "https") => {
+                if url.path().is_empty() || url.path() == "/" {
+                    url.set_path("/api/v1/events/add");
+                }
+                Ok(url)
+            }
+            Ok(url) => Err(format!("scheme {:?} is not http or https", url.scheme())),
+            Err(e) => Err(format!("invalid URL: {e}")),
+        })
+    }
+
+    fn store_settings(&self) -> StoreSettings {
+        match &self.store {
+            Some(s) => {
+                let mut s = s.clone();
+                s.resolve("");
+                s
+            }
+            None => falconer_webui::default_store_settings(),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl OutputConfig for WebUiConfig {
+    const KIND: &'static str = "webui";
+    const BLOCK: &'static str = "webui";
+    const ENABLED_BY: &'static [&'static str] = &["url"];
+    const DESTINATION: &'static str = "webui";
+    const DEFAULTS: DeliveryDefaults =
+        DeliveryDefaults::batching(MAX_BATCH, 16 << 20, Duration::from_millis(50));
+
+    fn delivery_defaults(&self) -> DeliveryDefaults {
+        if self.url.trim().is_empty() {
+            Self::DEFAULTS
+        } else {
+            // A falcosidekick-ui takes one event per request.
+            DeliveryDefaults::REALTIME
+        }
+    }
+
+    fn validate(&self, problems: &mut Vec<(String, String)>) {
+        match self.remote_url() {
+            Some(Err(e)) => problems.push(("url".into(), e)),
+            Some(Ok(_)) => {
+                if self.store.is_some() {
+                    problems.push(("store".into(), "use either url or store, not both".into()));
+                }
+            }
+            None => {
+                if let Some(s) = &self.store {
+                    let mut store = Vec::new();
+                    s.validate(&mut store);
+                    problems.extend(store.into_iter().map(|(p, m)| (format!("store.{p}"), m)));
+                }
+            }
+        }
+    }
+
+    async fn build(self, cx: BuildContext) -> Result<Arc<dyn Output>, BuildError> {
+        if let Some(url) = self.remote_url() {
+            let url = url.map_err(|e| BuildError::new(&cx.path, e))?;
+            let http = HttpClientSettings {
+                checkcert: self.checkcert,
+                mutualtls: self.mutualtls,
+                customheaders: self.customheaders.clone(),
+            };
+            let target = http
+                .target(&cx.global, reqwest::Method::POST, url)
+                .map_err(|e| BuildError::new(&cx.path, e))?;
+            return Ok(Arc::new(Remote::new(target)));
+        }
+        let settings = self.store_settings();
+        let store = falconer_webui::shared_store(&settings)
+            .await
+            .map_err(|e| BuildError::new(&cx.path, e))?;
+        Ok(Arc::new(StoreOutput::new(store, cx.name)))
+    }
+}
