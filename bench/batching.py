@@ -120,6 +120,15 @@ def median(records: list[dict], scenario: str, key: str) -> float | None:
     return statistics.median(vals) if vals else None
 
 
+def ratio_row(records: list[dict], label: str, num: str, den: str) -> str:
+    """`| label | delivered ev/s ratio | CPU µs/event ratio |` of scenario `num` over `den`."""
+    n, d = median(records, num, "delivered_rps"), median(records, den, "delivered_rps")
+    cn, cd = median(records, num, "cpu_us_per_event"), median(records, den, "cpu_us_per_event")
+    r1 = f"{n / d:.2f}" if n and d else "—"
+    r2 = f"{cn / cd:.2f}" if cn and cd else "—"
+    return f"| {label} | {r1} | {r2} |"
+
+
 def report(meta: dict, records: list[dict]) -> str:
     out = ["# Falconer batching benchmark", "",
            f"{meta['date']} · {meta['cpus']} CPUs ({meta['cpu_model']}) · {meta['reps']} rep(s) × "
@@ -128,24 +137,36 @@ def report(meta: dict, records: list[dict]) -> str:
            "| CPU µs/event | p99 ms |",
            "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for sc in SCENARIOS:
-        def m(k: str, d: int = 0) -> str:
+        def m(k: str, d: int = 0, sc: str = sc) -> str:
             return bench.fmt(median(records, sc, k), d)
         out.append(f"| {sc} | {m('accepted_rps')} | {m('delivered_rps')} | {m('requests')} | "
                    f"{m('events_per_request', 1)} | {m('dropped')} | {m('duplicates')} | "
                    f"{m('cpu_us_per_event', 1)} | {m('p99_ms', 2)} |")
     out += ["", "| ratio (same run) | delivered ev/s | CPU µs/event |", "|---|---:|---:|"]
     for kind in KINDS:
-        b, s = f"{kind}-batched", f"{kind}-single"
-        num, den = median(records, b, "delivered_rps"), median(records, s, "delivered_rps")
-        cb, cs = median(records, b, "cpu_us_per_event"), median(records, s, "cpu_us_per_event")
-        r1 = f"{num / den:.2f}" if num and den else "—"
-        r2 = f"{cb / cs:.2f}" if cb and cs else "—"
-        out.append(f"| {kind}: batched ÷ one per request | {r1} | {r2} |")
+        out.append(ratio_row(records, f"{kind}: batched ÷ one per request", f"{kind}-batched", f"{kind}-single"))
     return "\n".join(out) + "\n"
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def make_env(prefix: str, duration: int) -> tuple[bench.Env, dict]:
+    """The shared harness's process environment (pinned when there are 2+ CPUs) and the
+    report's header facts."""
+    tdir = bench.target_dir() / "release"
+    cpus = sorted(os.sched_getaffinity(0))
+    pin = len(cpus) >= 2 and shutil.which("taskset") is not None
+    log_dir = Path(tempfile.mkdtemp(prefix=f"falconer-{prefix}-"))
+    env = bench.Env(refserver=tdir / "refserver", falconer=tdir / "falconer", wrk=bench.ensure_wrk(), pin=pin,
+                    server_cpu=cpus[0], load_cpu=cpus[1] if pin else cpus[0], log_dir=log_dir,
+                    duration=duration, sinks=1, timeout="10s")
+    meta = {"date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "cpus": len(cpus),
+            "cpu_model": bench.cpu_model(), "duration": duration}
+    return env, meta
+
+
+def run_suite(name: str, doc: str | None, scenarios: list[str], run_one, report_fn) -> int:
+    """Command line, interleaved reps of every scenario, report to stdout and
+    bench/results/latest-<name>.{md,json}."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--duration", type=int, default=10)
     ap.add_argument("--conns", type=int, default=8)
@@ -154,29 +175,26 @@ def main() -> int:
     args = ap.parse_args()
     if not args.no_build:
         bench.build(["falconer", "falconer-bench-refservers"])
-    tdir = bench.target_dir() / "release"
-    cpus = sorted(os.sched_getaffinity(0))
-    pin = len(cpus) >= 2 and shutil.which("taskset") is not None
-    log_dir = Path(tempfile.mkdtemp(prefix="falconer-batching-"))
-    env = bench.Env(refserver=tdir / "refserver", falconer=tdir / "falconer", wrk=bench.ensure_wrk(), pin=pin,
-                    server_cpu=cpus[0], load_cpu=cpus[1] if pin else cpus[0], log_dir=log_dir,
-                    duration=args.duration, sinks=1, timeout="10s")
-    meta = {"date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "cpus": len(cpus),
-            "cpu_model": bench.cpu_model(), "reps": args.reps, "duration": args.duration, "conns": args.conns}
+    env, meta = make_env(name, args.duration)
+    meta.update(reps=args.reps, conns=args.conns)
     records: list[dict] = []
     try:
         for rep in range(1, args.reps + 1):
-            for sc in SCENARIOS:
-                bench.log(f"[{len(records) + 1}/{args.reps * len(SCENARIOS)}] rep {rep} {sc}")
+            for sc in scenarios:
+                bench.log(f"[{len(records) + 1}/{args.reps * len(scenarios)}] rep {rep} {sc}")
                 records.append(run_one(env, sc, args.conns, rep, args.settle_timeout))
     finally:
         env.stop_all()
-    md = report(meta, records)
+    md = report_fn(meta, records)
     print(md, end="")
     bench.RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    (bench.RESULTS_DIR / "latest-batching.md").write_text(md)
-    (bench.RESULTS_DIR / "latest-batching.json").write_text(json.dumps({"meta": meta, "runs": records}, indent=2))
+    (bench.RESULTS_DIR / f"latest-{name}.md").write_text(md)
+    (bench.RESULTS_DIR / f"latest-{name}.json").write_text(json.dumps({"meta": meta, "runs": records}, indent=2))
     return 0
+
+
+def main() -> int:
+    return run_suite("batching", __doc__, SCENARIOS, run_one, report)
 
 
 if __name__ == "__main__":

@@ -22,13 +22,7 @@ Needs the NATS server on 127.0.0.1:4222. Reuses bench/run.py and bench/batching.
 
 from __future__ import annotations
 
-import argparse
-import datetime as _dt
-import json
-import os
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -110,47 +104,12 @@ def report(meta: dict, records: list[dict]) -> str:
                    f"{cell('p99_ms', 2)} |")
     out += ["", "| ratio (same run) | delivered ev/s | CPU µs/event |", "|---|---:|---:|"]
     for sc in ("nats", "kafka"):
-        num, den = m(records, sc, "delivered_rps"), m(records, "webhook", "delivered_rps")
-        cn, cw = m(records, sc, "cpu_us_per_event"), m(records, "webhook", "cpu_us_per_event")
-        r1 = f"{num / den:.2f}" if num and den else "—"
-        r2 = f"{cn / cw:.2f}" if cn and cw else "—"
-        out.append(f"| {sc} ÷ webhook | {r1} | {r2} |")
+        out.append(batching.ratio_row(records, f"{sc} ÷ webhook", sc, "webhook"))
     return "\n".join(out) + "\n"
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--reps", type=int, default=3)
-    ap.add_argument("--duration", type=int, default=10)
-    ap.add_argument("--conns", type=int, default=8)
-    ap.add_argument("--no-build", action="store_true")
-    ap.add_argument("--settle-timeout", type=float, default=120.0)
-    args = ap.parse_args()
-    if not args.no_build:
-        bench.build(["falconer", "falconer-bench-refservers"])
-    tdir = bench.target_dir() / "release"
-    cpus = sorted(os.sched_getaffinity(0))
-    pin = len(cpus) >= 2 and shutil.which("taskset") is not None
-    log_dir = Path(tempfile.mkdtemp(prefix="falconer-buses-"))
-    env = bench.Env(refserver=tdir / "refserver", falconer=tdir / "falconer", wrk=bench.ensure_wrk(), pin=pin,
-                    server_cpu=cpus[0], load_cpu=cpus[1] if pin else cpus[0], log_dir=log_dir,
-                    duration=args.duration, sinks=1, timeout="10s")
-    meta = {"date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "cpus": len(cpus),
-            "cpu_model": bench.cpu_model(), "reps": args.reps, "duration": args.duration, "conns": args.conns}
-    records: list[dict] = []
-    try:
-        for rep in range(1, args.reps + 1):
-            for sc in SCENARIOS:
-                bench.log(f"[{len(records) + 1}/{args.reps * len(SCENARIOS)}] rep {rep} {sc}")
-                records.append(run_one(env, sc, args.conns, rep, args.settle_timeout))
-    finally:
-        env.stop_all()
-    md = report(meta, records)
-    print(md, end="")
-    bench.RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    (bench.RESULTS_DIR / "latest-buses.md").write_text(md)
-    (bench.RESULTS_DIR / "latest-buses.json").write_text(json.dumps({"meta": meta, "runs": records}, indent=2))
-    return 0
+    return batching.run_suite("buses", __doc__, SCENARIOS, run_one, report)
 
 
 if __name__ == "__main__":
