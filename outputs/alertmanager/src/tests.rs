@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use falconer_core::{Alert, OutputConfig, Retry, SendError};
+use falconer_output_httpstore::fixtures::assert_golden;
 use falconer_testkit::{enriched, CONFIGMAP_ALERT, SHELL_ALERT};
 use serde_json::{json, Value};
 
@@ -19,14 +20,8 @@ fn encoder(v: Value) -> AlertmanagerEncoder {
     config(v).encoder().expect("valid encoder")
 }
 
-fn golden(name: &str, got: &[u8]) {
-    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&path, got).expect("write golden");
-    }
-    let want = std::fs::read_to_string(&path).expect("golden file");
-    assert_eq!(String::from_utf8_lossy(got), want, "{name}");
-}
+/// `tests/fixtures`, compared with [`assert_golden`]; `UPDATE_GOLDEN=1` rewrites the files.
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
 
 fn one(enc: &AlertmanagerEncoder, alert: &Arc<Alert>) -> Value {
     let body = enc.body(std::slice::from_ref(alert)).expect("encodes");
@@ -43,13 +38,15 @@ const DROP_ALERT: &str = r#"{"hostname":"node-2","output":"Falco internal: sysca
 #[test]
 fn bodies_are_as_in_the_golden_files() {
     let enc = encoder(json!({"hostport": "http://am:9093"}));
-    golden(
+    assert_golden(
+        FIXTURES,
         "single.json",
-        &enc.body(&[enriched(SHELL_ALERT, 1)]).expect("encodes"),
+        enc.body(&[enriched(SHELL_ALERT, 1)]).expect("encodes"),
     );
-    golden(
+    assert_golden(
+        FIXTURES,
         "configmap.json",
-        &enc.body(&[enriched(CONFIGMAP_ALERT, 1)]).expect("encodes"),
+        enc.body(&[enriched(CONFIGMAP_ALERT, 1)]).expect("encodes"),
     );
     let enc = encoder(json!({
         "hostport": "http://am:9093",
@@ -60,7 +57,7 @@ fn bodies_are_as_in_the_golden_files() {
         "sendstartsat": true,
     }));
     let batch = vec![enriched(CONFIGMAP_ALERT, 1), enriched(SHELL_ALERT, 2)];
-    golden("batch.json", &enc.body(&batch).expect("encodes"));
+    assert_golden(FIXTURES, "batch.json", enc.body(&batch).expect("encodes"));
 }
 
 #[test]

@@ -1,7 +1,9 @@
 //! Shared pieces of the chat outputs (`slack`, `mattermost`, `rocketchat`, `googlechat`,
 //! `discord`, `teams`, `webex`, `telegram`):
 //! - [`AttachmentEncoder`]: the Slack-style attachment message falcosidekick sends to Slack,
-//!   Mattermost and Rocket.Chat, field for field and in its field order;
+//!   Mattermost and Rocket.Chat, field for field and in its field order, and
+//!   [`AttachmentConfig`], the whole config of the kinds that send it with falcosidekick's
+//!   keys only;
 //! - falcosidekick's priority colours ([`attachment_colour`], [`teams_colour`],
 //!   [`discord_colour`]), the string fields it shows ([`string_fields`]), and values printed
 //!   as Go prints them ([`go_time_string`], [`go_value`]);
@@ -9,17 +11,23 @@
 //! - [`truncate`](crate::truncate()) and [`shrink_to_fit`]: text cut to a service's limits with a
 //!   visible [`MARKER`], so a long alert is shortened instead of refused;
 //! - [`ChatOutput`]: one webhook request per alert, truncations counted for the core.
+//!
+//! With the `testing` feature, [`testing`] holds helpers of the chat kinds' tests.
 
 mod attachment;
+mod attachment_config;
 mod colour;
 mod config;
 mod fields;
 mod gofmt;
 mod output;
 mod template;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod truncate;
 
 pub use attachment::{AttachmentEncoder, Field, Layout, Limits, OutputFormat};
+pub use attachment_config::{AttachmentConfig, AttachmentService};
 pub use colour::{attachment_colour, discord_colour, teams_colour};
 pub use config::{
     check_choice, check_webhook, default_all, default_footer, default_icon, default_true,

@@ -1,6 +1,7 @@
 //! Events, URL and validation, without a server.
 
 use falconer_core::OutputConfig;
+use falconer_output_httpstore::fixtures::assert_golden;
 use falconer_testkit::{enriched, CONFIGMAP_ALERT, SHELL_ALERT};
 use serde_json::{json, Value};
 
@@ -11,25 +12,21 @@ fn config(v: Value) -> DatadogConfig {
     falconer_config::from_value(v).expect("valid config")
 }
 
-fn golden(name: &str, got: &[u8]) {
-    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&path, got).expect("write golden");
-    }
-    let want = std::fs::read_to_string(&path).expect("golden file");
-    assert_eq!(String::from_utf8_lossy(got), want, "{name}");
-}
+/// `tests/fixtures`, compared with [`assert_golden`]; `UPDATE_GOLDEN=1` rewrites the files.
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
 
 /// `tests/fixtures/shell.json` and `configmap.json`. `UPDATE_GOLDEN=1` rewrites them.
 #[test]
 fn bodies_are_as_in_the_golden_files() {
-    golden(
+    assert_golden(
+        FIXTURES,
         "shell.json",
-        &body(&enriched(SHELL_ALERT, 1)).expect("encodes"),
+        body(&enriched(SHELL_ALERT, 1)).expect("encodes"),
     );
-    golden(
+    assert_golden(
+        FIXTURES,
         "configmap.json",
-        &body(&enriched(CONFIGMAP_ALERT, 1)).expect("encodes"),
+        body(&enriched(CONFIGMAP_ALERT, 1)).expect("encodes"),
     );
 }
 

@@ -2,9 +2,11 @@
 
 use std::sync::Arc;
 
-use falconer_config::{CommonSettings, OutputEntry};
 use falconer_core::{Alert, OutputConfig};
-use falconer_output_chat_common::{Encode, MARKER};
+use falconer_output_chat_common::testing::encode_text;
+use falconer_output_chat_common::MARKER;
+use falconer_output_httpstore::contract::assert_rejected;
+use falconer_output_httpstore::fixtures::assert_golden;
 use falconer_testkit::{enriched, CONFIGMAP_ALERT, SHELL_ALERT};
 use serde_json::{json, Value};
 
@@ -12,34 +14,23 @@ use crate::{DiscordConfig, KIND, MAX_EMBED_TOTAL};
 
 fn body(settings: Value, alert: &Alert) -> (String, bool) {
     let config: DiscordConfig = serde_json::from_value(settings).expect("valid config");
-    let encoded = config.encoder().encode(alert).expect("encodes");
-    (
-        String::from_utf8(encoded.body).expect("UTF-8"),
-        encoded.truncated,
-    )
+    encode_text(&config.encoder(), alert)
 }
 
-/// Compares with `tests/fixtures/<name>`; `UPDATE_GOLDEN=1` rewrites it.
-fn golden(name: &str, got: &str) {
-    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&path, got).expect("write golden");
-    }
-    let want = std::fs::read_to_string(&path).expect("golden file");
-    assert_eq!(got, want, "{name}");
-}
+/// `tests/fixtures`, compared with [`assert_golden`]; `UPDATE_GOLDEN=1` rewrites the files.
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
 
 #[test]
 fn bodies_are_falcosidekicks() {
     let hook = "https://discord.com/api/webhooks/1/tok";
     let (shell, cut) = body(json!({"webhookurl": hook}), &enriched(SHELL_ALERT, 1));
     assert!(!cut);
-    golden("embed.json", &shell);
+    assert_golden(FIXTURES, "embed.json", &shell);
     let (configmap, _) = body(
         json!({"webhookurl": hook, "icon": "https://example.com/falco.png"}),
         &enriched(CONFIGMAP_ALERT, 2),
     );
-    golden("embed-configmap.json", &configmap);
+    assert_golden(FIXTURES, "embed-configmap.json", &configmap);
     let v: Value = serde_json::from_str(&shell).expect("JSON");
     let e = &v["embeds"][0];
     assert_eq!(e["color"], "3066993", "Notice, as a string");
@@ -84,17 +75,12 @@ fn embeds_are_kept_within_discords_limits() {
 
 #[test]
 fn every_problem_is_reported_with_its_path() {
-    let entry = OutputEntry {
-        name: "d".into(),
-        kind: "discord".into(),
-        path: "outputs[3] (d)".into(),
-        common: CommonSettings::default(),
-        settings: json!({"webhookurl": "discord.com/api/webhooks/1/x"}),
-    };
-    let Err(errors) = KIND.prepare(&entry) else {
-        panic!("invalid config accepted")
-    };
-    assert!(errors.to_string().contains("webhookurl"), "{errors}");
+    assert_rejected(
+        KIND,
+        "outputs[3] (d)",
+        json!({"webhookurl": "discord.com/api/webhooks/1/x"}),
+        &["webhookurl"],
+    );
     let c: DiscordConfig =
         serde_json::from_value(json!({"webhookurl": "https://h/x"})).expect("config");
     let mut problems = Vec::new();

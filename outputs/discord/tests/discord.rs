@@ -3,13 +3,16 @@
 
 use std::time::Duration;
 
-use falconer_output_chat_common::Encode;
+use falconer_output_chat_common::testing::encoded_body;
 use falconer_output_discord::{DiscordConfig, KIND};
 use falconer_output_httpstore::contract::{
-    assert_classification, deliver, launch, quick, sample, WAIT,
+    assert_classification, assert_one_post, deliver, launch, quick, sample, WAIT,
 };
 use falconer_testkit::{RecordingSink, Reply};
 use serde_json::{json, Value};
+
+/// The content type of every chat request.
+const JSON: &str = "application/json; charset=utf-8";
 
 fn settings(sink: &RecordingSink) -> Value {
     json!({"webhookurl": sink.url("/api/webhooks/123/tok-en?wait=true")})
@@ -17,25 +20,19 @@ fn settings(sink: &RecordingSink) -> Value {
 
 fn expected(settings: Value, n: u128) -> Vec<u8> {
     let config: DiscordConfig = serde_json::from_value(settings).expect("config");
-    config.encoder().encode(&sample(n)).expect("encodes").body
+    encoded_body(&config.encoder(), &sample(n))
 }
 
 #[tokio::test]
 async fn one_alert_is_one_post_of_falcosidekicks_body() {
     let sink = RecordingSink::start().await;
     let got = deliver(&sink, KIND, settings(&sink), quick(1), &[sample(1)]).await;
-    assert_eq!(got.len(), 1);
-    let r = &got[0];
-    assert_eq!(
-        (r.method.as_str(), r.path.as_str()),
-        ("POST", "/api/webhooks/123/tok-en")
+    assert_one_post(
+        &got,
+        "/api/webhooks/123/tok-en?wait=true",
+        JSON,
+        &expected(settings(&sink), 1),
     );
-    assert_eq!(r.query.as_deref(), Some("wait=true"));
-    assert_eq!(
-        r.header("content-type"),
-        Some("application/json; charset=utf-8")
-    );
-    assert_eq!(r.body, expected(settings(&sink), 1));
 }
 
 #[tokio::test]

@@ -2,9 +2,11 @@
 
 use std::sync::Arc;
 
-use falconer_config::{CommonSettings, OutputEntry};
 use falconer_core::Alert;
-use falconer_output_chat_common::{Encode, MARKER};
+use falconer_output_chat_common::testing::encode_text;
+use falconer_output_chat_common::MARKER;
+use falconer_output_httpstore::contract::assert_rejected;
+use falconer_output_httpstore::fixtures::assert_golden;
 use falconer_testkit::{enriched, SHELL_ALERT};
 use serde_json::{json, Value};
 
@@ -12,26 +14,11 @@ use crate::{GooglechatConfig, KIND, MAX_MESSAGE_BYTES};
 
 fn body(settings: Value, alert: &Alert) -> (String, bool) {
     let config: GooglechatConfig = serde_json::from_value(settings).expect("valid config");
-    let encoded = config
-        .encoder()
-        .expect("template parses")
-        .encode(alert)
-        .expect("encodes");
-    (
-        String::from_utf8(encoded.body).expect("UTF-8"),
-        encoded.truncated,
-    )
+    encode_text(&config.encoder().expect("template parses"), alert)
 }
 
-/// Compares with `tests/fixtures/<name>`; `UPDATE_GOLDEN=1` rewrites it.
-fn golden(name: &str, got: &str) {
-    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&path, got).expect("write golden");
-    }
-    let want = std::fs::read_to_string(&path).expect("golden file");
-    assert_eq!(got, want, "{name}");
-}
+/// `tests/fixtures`, compared with [`assert_golden`]; `UPDATE_GOLDEN=1` rewrites the files.
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
 
 #[test]
 fn bodies_are_falcosidekicks() {
@@ -39,17 +26,17 @@ fn bodies_are_falcosidekicks() {
     let shell = enriched(SHELL_ALERT, 1);
     let (all, cut) = body(json!({"webhookurl": hook}), &shell);
     assert!(!cut);
-    golden("all.json", &all);
+    assert_golden(FIXTURES, "all.json", &all);
     let (with_text, _) = body(
         json!({"webhookurl": hook, "messageformat": "*{{ .Priority }}* {{ .Rule }}"}),
         &shell,
     );
-    golden("all-messageformat.json", &with_text);
+    assert_golden(FIXTURES, "all-messageformat.json", &with_text);
     let (text, _) = body(
         json!({"webhookurl": hook, "outputformat": "text", "messageformat": "{{ .Output }}"}),
         &shell,
     );
-    golden("text.json", &text);
+    assert_golden(FIXTURES, "text.json", &text);
     let v: Value = serde_json::from_str(&all).expect("JSON");
     assert_eq!(
         v["cards"][0]["header"],
@@ -118,22 +105,10 @@ fn long_messages_are_cut_to_google_chats_limits() {
 
 #[test]
 fn every_problem_is_reported_with_its_path() {
-    let entry = OutputEntry {
-        name: "gchat".into(),
-        kind: "googlechat".into(),
-        path: "googlechat".into(),
-        common: CommonSettings::default(),
-        settings: json!({"webhookurl": "ftp://x", "outputformat": "cards", "messageformat": "{{ end }}"}),
-    };
-    let Err(errors) = KIND.prepare(&entry) else {
-        panic!("invalid config accepted")
-    };
-    let text = errors.to_string();
-    for path in [
-        "googlechat.webhookurl",
-        "googlechat.outputformat",
-        "googlechat.messageformat",
-    ] {
-        assert!(text.contains(path), "{path} missing from: {text}");
-    }
+    assert_rejected(
+        KIND,
+        "googlechat",
+        json!({"webhookurl": "ftp://x", "outputformat": "cards", "messageformat": "{{ end }}"}),
+        &["webhookurl", "outputformat", "messageformat"],
+    );
 }

@@ -1,11 +1,16 @@
 //! Against the recording sink, through the real delivery core: the exact request (the
 //! webhook's `key` and `token` query kept) and the classification of the answers.
 
-use falconer_output_chat_common::Encode;
+use falconer_output_chat_common::testing::encoded_body;
 use falconer_output_googlechat::{GooglechatConfig, KIND};
-use falconer_output_httpstore::contract::{assert_classification, deliver, quick, sample};
+use falconer_output_httpstore::contract::{
+    assert_classification, assert_one_post, deliver, quick, sample,
+};
 use falconer_testkit::RecordingSink;
 use serde_json::{json, Value};
+
+/// The content type of every chat request.
+const JSON: &str = "application/json; charset=utf-8";
 
 fn settings(sink: &RecordingSink) -> Value {
     json!({"webhookurl": sink.url("/v1/spaces/AAAA/messages?key=KEY&token=TOKEN"),
@@ -14,30 +19,19 @@ fn settings(sink: &RecordingSink) -> Value {
 
 fn expected(settings: Value, n: u128) -> Vec<u8> {
     let config: GooglechatConfig = serde_json::from_value(settings).expect("config");
-    config
-        .encoder()
-        .expect("encoder")
-        .encode(&sample(n))
-        .expect("encodes")
-        .body
+    encoded_body(&config.encoder().expect("encoder"), &sample(n))
 }
 
 #[tokio::test]
 async fn one_alert_is_one_post_of_falcosidekicks_body() {
     let sink = RecordingSink::start().await;
     let got = deliver(&sink, KIND, settings(&sink), quick(1), &[sample(1)]).await;
-    assert_eq!(got.len(), 1);
-    let r = &got[0];
-    assert_eq!(
-        (r.method.as_str(), r.path.as_str()),
-        ("POST", "/v1/spaces/AAAA/messages")
+    assert_one_post(
+        &got,
+        "/v1/spaces/AAAA/messages?key=KEY&token=TOKEN",
+        JSON,
+        &expected(settings(&sink), 1),
     );
-    assert_eq!(r.query.as_deref(), Some("key=KEY&token=TOKEN"));
-    assert_eq!(
-        r.header("content-type"),
-        Some("application/json; charset=utf-8")
-    );
-    assert_eq!(r.body, expected(settings(&sink), 1));
 }
 
 #[tokio::test]

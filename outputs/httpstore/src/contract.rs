@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use falconer_config::{CommonSettings, GlobalSettings, GoDuration};
+use falconer_config::{CommonSettings, GlobalSettings, GoDuration, OutputEntry};
 use falconer_core::{Alert, OutputKind};
 use falconer_testkit::{
     enriched, DeliveryHarness, RecordedRequest, RecordingSink, Reply, UnderTest, CONFIGMAP_ALERT,
@@ -133,4 +133,46 @@ pub async fn assert_classification(
         letters[0].meta.error
     );
     got
+}
+
+/// The one request of `got`, checked to be a `POST` to `target` (path, and `?query` when it
+/// has one) with `content_type` and exactly `body`; returned for further checks.
+pub fn assert_one_post<'a>(
+    got: &'a [RecordedRequest],
+    target: &str,
+    content_type: &str,
+    body: &[u8],
+) -> &'a RecordedRequest {
+    assert_eq!(got.len(), 1, "one request");
+    let r = &got[0];
+    let (path, query) = match target.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (target, None),
+    };
+    assert_eq!((r.method.as_str(), r.path.as_str()), ("POST", path));
+    assert_eq!(r.query.as_deref(), query);
+    assert_eq!(r.header("content-type"), Some(content_type));
+    assert_eq!(r.body, body);
+    r
+}
+
+/// Checks that an instance of `kind` at `path` (`outputs[0]`, or the block name) refuses
+/// `settings` and names `<path>.<key>` for every one of `keys`; returns the problems' text.
+pub fn assert_rejected(kind: OutputKind, path: &str, settings: Value, keys: &[&str]) -> String {
+    let entry = OutputEntry {
+        name: kind.name.into(),
+        kind: kind.name.into(),
+        path: path.into(),
+        common: CommonSettings::default(),
+        settings,
+    };
+    let Err(errors) = kind.prepare(&entry) else {
+        panic!("invalid config accepted")
+    };
+    let text = errors.to_string();
+    for key in keys {
+        let at = format!("{path}.{key}");
+        assert!(text.contains(&at), "{at} missing from: {text}");
+    }
+    text
 }

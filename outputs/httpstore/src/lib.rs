@@ -3,11 +3,14 @@
 //! `json.NewEncoder(body).Encode(payload)` writes them (compact Go JSON plus a newline), URL
 //! and header checks for `validate`, and target building for `build`.
 //!
-//! With the `contract` feature, [`contract`] runs an output behind the real delivery core
-//! against the recording sink (for the output crates' tests only).
+//! With the `contract` feature (for the output crates' tests only), [`contract`] runs an
+//! output behind the real delivery core against the recording sink and checks what it sent
+//! or refused, and [`fixtures`] compares bodies with golden files.
 
 #[cfg(feature = "contract")]
 pub mod contract;
+#[cfg(feature = "contract")]
+pub mod fixtures;
 
 use std::sync::Arc;
 

@@ -8,7 +8,7 @@ mod config;
 #[cfg(test)]
 mod tests;
 
-pub use config::{MattermostConfig, LIMITS};
+pub use config::{Mattermost, MattermostConfig, LIMITS};
 
 /// The registry entry.
 pub const KIND: falconer_core::OutputKind = falconer_core::OutputKind::of::<MattermostConfig>();

@@ -2,9 +2,11 @@
 
 use std::sync::Arc;
 
-use falconer_config::{CommonSettings, OutputEntry};
 use falconer_core::{Alert, OutputConfig};
-use falconer_output_chat_common::{Encode, MARKER};
+use falconer_output_chat_common::testing::encode_text;
+use falconer_output_chat_common::MARKER;
+use falconer_output_httpstore::contract::assert_rejected;
+use falconer_output_httpstore::fixtures::assert_golden;
 use falconer_testkit::{enriched, CONFIGMAP_ALERT, SHELL_ALERT};
 use serde_json::{json, Value};
 
@@ -15,26 +17,11 @@ fn config(v: Value) -> MattermostConfig {
 }
 
 fn body(settings: Value, alert: &Alert) -> (String, bool) {
-    let encoded = config(settings)
-        .encoder()
-        .expect("template parses")
-        .encode(alert)
-        .expect("encodes");
-    (
-        String::from_utf8(encoded.body).expect("UTF-8"),
-        encoded.truncated,
-    )
+    encode_text(&config(settings).encoder().expect("template parses"), alert)
 }
 
-/// Compares with `tests/fixtures/<name>`; `UPDATE_GOLDEN=1` rewrites it.
-fn golden(name: &str, got: &str) {
-    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&path, got).expect("write golden");
-    }
-    let want = std::fs::read_to_string(&path).expect("golden file");
-    assert_eq!(got, want, "{name}");
-}
+/// `tests/fixtures`, compared with [`assert_golden`]; `UPDATE_GOLDEN=1` rewrites the files.
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
 
 fn shell() -> Arc<Alert> {
     enriched(SHELL_ALERT, 1)
@@ -45,18 +32,18 @@ fn bodies_are_falcosidekicks() {
     let hook = "https://chat.example.com/hooks/abc";
     let (all, cut) = body(json!({"webhookurl": hook}), &shell());
     assert!(!cut);
-    golden("all.json", &all);
+    assert_golden(FIXTURES, "all.json", &all);
     let (text, _) = body(
         json!({"webhookurl": hook, "outputformat": "text",
                "messageformat": "Alert {{ .Rule }} ({{ .Priority }}) at {{ .Time }}"}),
         &shell(),
     );
-    golden("text.json", &text);
+    assert_golden(FIXTURES, "text.json", &text);
     let (fields, _) = body(
         json!({"webhookurl": hook, "outputformat": "fields", "footer": "", "icon": "", "username": ""}),
         &enriched(CONFIGMAP_ALERT, 2),
     );
-    golden("fields.json", &fields);
+    assert_golden(FIXTURES, "fields.json", &fields);
 }
 
 #[test]
@@ -112,24 +99,12 @@ fn long_texts_are_cut_to_the_limits_with_a_marker() {
 
 #[test]
 fn every_problem_is_reported_with_its_path() {
-    let entry = OutputEntry {
-        name: "chat".into(),
-        kind: "mattermost".into(),
-        path: "mattermost".into(),
-        common: CommonSettings::default(),
-        settings: json!({"webhookurl": "", "outputformat": "table", "messageformat": "{{ .Rule "}),
-    };
-    let Err(errors) = KIND.prepare(&entry) else {
-        panic!("invalid config accepted")
-    };
-    let text = errors.to_string();
-    for path in [
-        "mattermost.webhookurl",
-        "mattermost.outputformat",
-        "mattermost.messageformat",
-    ] {
-        assert!(text.contains(path), "{path} missing from: {text}");
-    }
+    assert_rejected(
+        KIND,
+        "mattermost",
+        json!({"webhookurl": "", "outputformat": "table", "messageformat": "{{ .Rule "}),
+        &["webhookurl", "outputformat", "messageformat"],
+    );
     let mut problems = Vec::new();
     config(json!({"webhookurl": "https://h/x"})).validate(&mut problems);
     assert!(problems.is_empty(), "{problems:?}");

@@ -135,13 +135,8 @@ impl OutputConfig for MqttConfig {
             options.set_credentials(self.user.clone(), self.password.expose());
         }
         if broker.tls {
-            let mutual = self.mutualtls.then(|| cx.global.mutual_tls_files());
-            let tls = crate::tls::client_config(
-                self.checkcert,
-                &cx.global.tlsclient.cacertfile,
-                mutual.as_ref(),
-            )
-            .map_err(|e| BuildError::new(&cx.path, e))?;
+            let tls = falconer_tls::client_config(&cx.global, self.checkcert, self.mutualtls)
+                .map_err(|e| BuildError::new(&cx.path, e))?;
             options.set_transport(Transport::tls_with_config(TlsConfiguration::Rustls(tls)));
         }
         let qos = self.qos().unwrap_or(QoS::AtMostOnce);

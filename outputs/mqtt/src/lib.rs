@@ -10,7 +10,6 @@ mod broker;
 mod config;
 mod link;
 mod output;
-mod tls;
 
 pub use config::MqttConfig;
 

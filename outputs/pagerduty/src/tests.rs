@@ -3,6 +3,7 @@
 use falconer_config::Secret;
 use falconer_core::{OutputConfig, SendError};
 use falconer_event::{GoTemplate, Priority};
+use falconer_output_httpstore::fixtures::assert_golden;
 use falconer_testkit::{enriched, CONFIGMAP_ALERT, SHELL_ALERT};
 use serde_json::{json, Value};
 
@@ -14,14 +15,8 @@ fn config(v: Value) -> PagerDutyConfig {
     falconer_config::from_value(v).expect("valid config")
 }
 
-fn golden(name: &str, got: &[u8]) {
-    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&path, got).expect("write golden");
-    }
-    let want = std::fs::read_to_string(&path).expect("golden file");
-    assert_eq!(String::from_utf8_lossy(got), want, "{name}");
-}
+/// `tests/fixtures`, compared with [`assert_golden`]; `UPDATE_GOLDEN=1` rewrites the files.
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
 
 fn encoder(dedup: &str) -> PagerDutyEncoder {
     config(json!({"routingkey": "R0UT1NGKEY", "dedupkey": dedup}))
@@ -33,16 +28,18 @@ fn encoder(dedup: &str) -> PagerDutyEncoder {
 /// template). `UPDATE_GOLDEN=1` rewrites them.
 #[test]
 fn bodies_are_as_in_the_golden_files() {
-    golden(
+    assert_golden(
+        FIXTURES,
         "shell.json",
-        &encoder("")
+        encoder("")
             .body(&enriched(SHELL_ALERT, 1))
             .expect("encodes"),
     );
     let enc = encoder(r#"{{ .Rule }}/{{ index .OutputFields "ka.user.name" }}@{{ .Hostname }}"#);
-    golden(
+    assert_golden(
+        FIXTURES,
         "configmap-dedup.json",
-        &enc.body(&enriched(CONFIGMAP_ALERT, 1)).expect("encodes"),
+        enc.body(&enriched(CONFIGMAP_ALERT, 1)).expect("encodes"),
     );
 }
 

@@ -8,7 +8,7 @@ mod config;
 #[cfg(test)]
 mod tests;
 
-pub use config::{RocketchatConfig, LIMITS};
+pub use config::{Rocketchat, RocketchatConfig, LIMITS};
 
 /// The registry entry.
 pub const KIND: falconer_core::OutputKind = falconer_core::OutputKind::of::<RocketchatConfig>();

@@ -1,11 +1,16 @@
 //! Against the recording sink, through the real delivery core: the exact request and the
 //! classification of the answers.
 
-use falconer_output_chat_common::Encode;
-use falconer_output_httpstore::contract::{assert_classification, deliver, quick, sample};
+use falconer_output_chat_common::testing::encoded_body;
+use falconer_output_httpstore::contract::{
+    assert_classification, assert_one_post, deliver, quick, sample,
+};
 use falconer_output_rocketchat::{RocketchatConfig, KIND};
 use falconer_testkit::RecordingSink;
 use serde_json::{json, Value};
+
+/// The content type of every chat request.
+const JSON: &str = "application/json; charset=utf-8";
 
 fn settings(sink: &RecordingSink) -> Value {
     json!({"webhookurl": sink.url("/hooks/xx1234"), "username": "falco"})
@@ -13,31 +18,15 @@ fn settings(sink: &RecordingSink) -> Value {
 
 fn expected(settings: Value, n: u128) -> Vec<u8> {
     let config: RocketchatConfig = serde_json::from_value(settings).expect("config");
-    config
-        .encoder()
-        .expect("encoder")
-        .encode(&sample(n))
-        .expect("encodes")
-        .body
+    encoded_body(&config.encoder().expect("encoder"), &sample(n))
 }
 
 #[tokio::test]
 async fn one_alert_is_one_post_of_falcosidekicks_body() {
     let sink = RecordingSink::start().await;
     let got = deliver(&sink, KIND, settings(&sink), quick(1), &[sample(1)]).await;
-    assert_eq!(got.len(), 1);
-    let r = &got[0];
-    assert_eq!(
-        (r.method.as_str(), r.path.as_str()),
-        ("POST", "/hooks/xx1234")
-    );
-    assert_eq!(r.query, None);
-    assert_eq!(
-        r.header("content-type"),
-        Some("application/json; charset=utf-8")
-    );
+    let r = assert_one_post(&got, "/hooks/xx1234", JSON, &expected(settings(&sink), 1));
     assert_eq!(r.header("authorization"), None, "the URL is the credential");
-    assert_eq!(r.body, expected(settings(&sink), 1));
     assert_eq!(r.json()["username"], "falco");
 }
 

@@ -2,9 +2,11 @@
 
 use std::sync::Arc;
 
-use falconer_config::{CommonSettings, OutputEntry};
 use falconer_core::{Alert, OutputConfig};
-use falconer_output_chat_common::{Encode, MARKER};
+use falconer_output_chat_common::testing::encode_text;
+use falconer_output_chat_common::MARKER;
+use falconer_output_httpstore::contract::assert_rejected;
+use falconer_output_httpstore::fixtures::assert_golden;
 use falconer_testkit::{enriched, CONFIGMAP_ALERT, SHELL_ALERT};
 use serde_json::{json, Value};
 
@@ -15,26 +17,11 @@ fn config(v: Value) -> SlackConfig {
 }
 
 fn body(settings: Value, alert: &Alert) -> (String, bool) {
-    let encoded = config(settings)
-        .encoder()
-        .expect("template parses")
-        .encode(alert)
-        .expect("encodes");
-    (
-        String::from_utf8(encoded.body).expect("UTF-8"),
-        encoded.truncated,
-    )
+    encode_text(&config(settings).encoder().expect("template parses"), alert)
 }
 
-/// Compares with `tests/fixtures/<name>`; `UPDATE_GOLDEN=1` rewrites it.
-fn golden(name: &str, got: &str) {
-    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&path, got).expect("write golden");
-    }
-    let want = std::fs::read_to_string(&path).expect("golden file");
-    assert_eq!(got, want, "{name}");
-}
+/// `tests/fixtures`, compared with [`assert_golden`]; `UPDATE_GOLDEN=1` rewrites the files.
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
 
 fn shell() -> Arc<Alert> {
     enriched(SHELL_ALERT, 1)
@@ -45,18 +32,18 @@ fn attachment_bodies_are_falcosidekicks() {
     let hook = "https://hooks.slack.com/services/T0/B0/x";
     let (all, cut) = body(json!({"webhookurl": hook}), &shell());
     assert!(!cut);
-    golden("attachments-all.json", &all);
+    assert_golden(FIXTURES, "attachments-all.json", &all);
     let (text, _) = body(
         json!({"webhookurl": hook, "outputformat": "text", "channel": "#falco",
                "messageformat": "Alert {{ .Rule }} ({{ .Priority }}) at {{ .Time }} on {{ index .OutputFields \"container.id\" }}"}),
         &shell(),
     );
-    golden("attachments-text.json", &text);
+    assert_golden(FIXTURES, "attachments-text.json", &text);
     let (fields, _) = body(
         json!({"webhookurl": hook, "outputformat": "fields", "footer": "", "icon": "", "username": "falco"}),
         &enriched(CONFIGMAP_ALERT, 2),
     );
-    golden("attachments-fields.json", &fields);
+    assert_golden(FIXTURES, "attachments-fields.json", &fields);
 }
 
 #[test]
@@ -105,18 +92,18 @@ fn block_bodies_are_as_in_the_golden_files() {
     let hook = "https://hooks.slack.com/services/T0/B0/x";
     let (all, cut) = body(json!({"webhookurl": hook, "format": "blocks"}), &shell());
     assert!(!cut);
-    golden("blocks-all.json", &all);
+    assert_golden(FIXTURES, "blocks-all.json", &all);
     let (fields, _) = body(
         json!({"webhookurl": hook, "format": "blocks", "outputformat": "fields",
                "channel": "#sec", "messageformat": "{{ .Priority }}: {{ .Output }}"}),
         &enriched(CONFIGMAP_ALERT, 2),
     );
-    golden("blocks-fields.json", &fields);
+    assert_golden(FIXTURES, "blocks-fields.json", &fields);
     let (text, _) = body(
         json!({"webhookurl": hook, "format": "blocks", "outputformat": "text"}),
         &shell(),
     );
-    golden("blocks-text.json", &text);
+    assert_golden(FIXTURES, "blocks-text.json", &text);
 }
 
 fn huge(output_chars: usize, fields: usize) -> Arc<Alert> {
@@ -197,26 +184,13 @@ fn defaults_are_falcosidekicks() {
 
 #[test]
 fn every_problem_is_reported_with_its_path() {
-    let entry = OutputEntry {
-        name: "secops".into(),
-        kind: "slack".into(),
-        path: "outputs[0]".into(),
-        common: CommonSettings::default(),
-        settings: json!({"webhookurl": "hooks.slack.com", "outputformat": "table",
+    assert_rejected(
+        KIND,
+        "outputs[0]",
+        json!({"webhookurl": "hooks.slack.com", "outputformat": "table",
                          "messageformat": "{{ .Rule ", "format": "cards"}),
-    };
-    let Err(errors) = KIND.prepare(&entry) else {
-        panic!("invalid config accepted")
-    };
-    let text = errors.to_string();
-    for path in [
-        "outputs[0].webhookurl",
-        "outputs[0].outputformat",
-        "outputs[0].messageformat",
-        "outputs[0].format",
-    ] {
-        assert!(text.contains(path), "{path} missing from: {text}");
-    }
+        &["webhookurl", "outputformat", "messageformat", "format"],
+    );
     let mut problems = Vec::new();
     config(json!({"webhookurl": "https://h/x", "messageformat": "{{ .Rule }}"}))
         .validate(&mut problems);

@@ -1,13 +1,16 @@
 //! Against the recording sink, through the real delivery core: the exact request, Slack's
 //! 429 with `Retry-After`, and truncations counted.
 
-use falconer_output_chat_common::Encode;
+use falconer_output_chat_common::testing::encoded_body;
 use falconer_output_httpstore::contract::{
-    assert_classification, deliver, launch, quick, sample, WAIT,
+    assert_classification, assert_one_post, deliver, launch, quick, sample, WAIT,
 };
 use falconer_output_slack::{SlackConfig, KIND};
 use falconer_testkit::RecordingSink;
 use serde_json::{json, Value};
+
+/// The content type of every chat request.
+const JSON: &str = "application/json; charset=utf-8";
 
 fn settings(sink: &RecordingSink) -> Value {
     json!({"webhookurl": sink.url("/services/T000/B000/XXXX?x=1"), "channel": "#falco"})
@@ -15,29 +18,20 @@ fn settings(sink: &RecordingSink) -> Value {
 
 fn expected(settings: Value, n: u128) -> Vec<u8> {
     let config: SlackConfig = serde_json::from_value(settings).expect("config");
-    config
-        .encoder()
-        .expect("encoder")
-        .encode(&sample(n))
-        .expect("encodes")
-        .body
+    encoded_body(&config.encoder().expect("encoder"), &sample(n))
 }
 
 #[tokio::test]
 async fn one_alert_is_one_post_of_falcosidekicks_body() {
     let sink = RecordingSink::start().await;
     let got = deliver(&sink, KIND, settings(&sink), quick(1), &[sample(1)]).await;
-    assert_eq!(got.len(), 1);
-    let r = &got[0];
-    assert_eq!(r.method, "POST");
-    assert_eq!(r.path, "/services/T000/B000/XXXX");
-    assert_eq!(r.query.as_deref(), Some("x=1"));
-    assert_eq!(
-        r.header("content-type"),
-        Some("application/json; charset=utf-8")
+    let r = assert_one_post(
+        &got,
+        "/services/T000/B000/XXXX?x=1",
+        JSON,
+        &expected(settings(&sink), 1),
     );
     assert_eq!(r.header("authorization"), None, "the URL is the credential");
-    assert_eq!(r.body, expected(settings(&sink), 1));
     assert_eq!(r.json()["channel"], "#falco");
 }
 

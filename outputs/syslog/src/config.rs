@@ -316,13 +316,8 @@ impl OutputConfig for SyslogConfig {
             BuildError::new(&cx.path, text.join("; "))
         })?;
         let tls = if parsed.protocol == Protocol::Tls {
-            let client = self.mutualtls.then(|| cx.global.mutual_tls_files());
-            let config = crate::tls::client_config(
-                self.checkcert,
-                &cx.global.tlsclient.cacertfile,
-                client.as_ref(),
-            )
-            .map_err(|e| BuildError::new(&cx.path, e))?;
+            let config = falconer_tls::client_config(&cx.global, self.checkcert, self.mutualtls)
+                .map_err(|e| BuildError::new(&cx.path, e))?;
             if !self.checkcert && !self.mutualtls {
                 tracing::warn!(
                     output = %cx.name,

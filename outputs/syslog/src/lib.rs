@@ -20,7 +20,6 @@ mod encode;
 mod output;
 #[cfg(test)]
 mod tests;
-mod tls;
 mod transport;
 
 pub use cef::{cef_line, cef_severity, escape_extension, escape_header};

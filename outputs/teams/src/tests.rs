@@ -2,9 +2,11 @@
 
 use std::sync::Arc;
 
-use falconer_config::{CommonSettings, OutputEntry};
 use falconer_core::{Alert, Retry};
-use falconer_output_chat_common::{Encode, MARKER};
+use falconer_output_chat_common::testing::encode_text;
+use falconer_output_chat_common::MARKER;
+use falconer_output_httpstore::contract::assert_rejected;
+use falconer_output_httpstore::fixtures::assert_golden;
 use falconer_testkit::{enriched, CONFIGMAP_ALERT, SHELL_ALERT};
 use serde_json::{json, Value};
 
@@ -12,22 +14,11 @@ use crate::{check_answer, TeamsConfig, KIND, MAX_CARD_BYTES};
 
 fn body(settings: Value, alert: &Alert) -> (String, bool) {
     let config: TeamsConfig = serde_json::from_value(settings).expect("valid config");
-    let encoded = config.encoder().encode(alert).expect("encodes");
-    (
-        String::from_utf8(encoded.body).expect("UTF-8"),
-        encoded.truncated,
-    )
+    encode_text(&config.encoder(), alert)
 }
 
-/// Compares with `tests/fixtures/<name>`; `UPDATE_GOLDEN=1` rewrites it.
-fn golden(name: &str, got: &str) {
-    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&path, got).expect("write golden");
-    }
-    let want = std::fs::read_to_string(&path).expect("golden file");
-    assert_eq!(got, want, "{name}");
-}
+/// `tests/fixtures`, compared with [`assert_golden`]; `UPDATE_GOLDEN=1` rewrites the files.
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
 
 const HOOK: &str = "https://example.webhook.office.com/webhookb2/x";
 
@@ -36,14 +27,14 @@ fn message_cards_are_falcosidekicks() {
     let shell = enriched(SHELL_ALERT, 1);
     let (all, cut) = body(json!({"webhookurl": HOOK}), &shell);
     assert!(!cut);
-    golden("messagecard-all.json", &all);
+    assert_golden(FIXTURES, "messagecard-all.json", &all);
     let (text, _) = body(json!({"webhookurl": HOOK, "outputformat": "text"}), &shell);
-    golden("messagecard-text.json", &text);
+    assert_golden(FIXTURES, "messagecard-text.json", &text);
     let (facts, _) = body(
         json!({"webhookurl": HOOK, "outputformat": "facts", "activityimage": ""}),
         &enriched(CONFIGMAP_ALERT, 2),
     );
-    golden("messagecard-facts.json", &facts);
+    assert_golden(FIXTURES, "messagecard-facts.json", &facts);
     let v: Value = serde_json::from_str(&all).expect("JSON");
     assert_eq!(v["themeColor"], "5bffb5");
     assert_eq!(
@@ -86,12 +77,12 @@ fn adaptive_cards_use_the_workflows_envelope() {
         &shell,
     );
     assert!(!cut);
-    golden("adaptivecard-all.json", &all);
+    assert_golden(FIXTURES, "adaptivecard-all.json", &all);
     let (facts, _) = body(
         json!({"webhookurl": HOOK, "format": "AdaptiveCard", "outputformat": "facts"}),
         &enriched(CONFIGMAP_ALERT, 2),
     );
-    golden("adaptivecard-facts.json", &facts);
+    assert_golden(FIXTURES, "adaptivecard-facts.json", &facts);
     let v: Value = serde_json::from_str(&all).expect("JSON");
     assert_eq!(v["type"], "message");
     let a = &v["attachments"][0];
@@ -135,18 +126,10 @@ fn connector_answers_are_classified() {
 
 #[test]
 fn every_problem_is_reported_with_its_path() {
-    let entry = OutputEntry {
-        name: "t".into(),
-        kind: "teams".into(),
-        path: "teams".into(),
-        common: CommonSettings::default(),
-        settings: json!({"webhookurl": "", "outputformat": "fields", "format": "hero"}),
-    };
-    let Err(errors) = KIND.prepare(&entry) else {
-        panic!("invalid config accepted")
-    };
-    let text = errors.to_string();
-    for path in ["teams.webhookurl", "teams.outputformat", "teams.format"] {
-        assert!(text.contains(path), "{path} missing from: {text}");
-    }
+    assert_rejected(
+        KIND,
+        "teams",
+        json!({"webhookurl": "", "outputformat": "fields", "format": "hero"}),
+        &["webhookurl", "outputformat", "format"],
+    );
 }

@@ -2,9 +2,10 @@
 
 use std::sync::Arc;
 
-use falconer_config::{CommonSettings, OutputEntry};
 use falconer_core::Alert;
 use falconer_output_chat_common::Encode;
+use falconer_output_httpstore::contract::assert_rejected;
+use falconer_output_httpstore::fixtures::assert_golden;
 use falconer_testkit::{enriched, SHELL_ALERT};
 use serde_json::{json, Value};
 
@@ -15,15 +16,8 @@ fn config(v: Value) -> TelegramConfig {
     falconer_config::from_value(v).expect("valid config")
 }
 
-/// Compares with `tests/fixtures/<name>`; `UPDATE_GOLDEN=1` rewrites it.
-fn golden(name: &str, got: &str) {
-    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&path, got).expect("write golden");
-    }
-    let want = std::fs::read_to_string(&path).expect("golden file");
-    assert_eq!(got, want, "{name}");
-}
+/// `tests/fixtures`, compared with [`assert_golden`]; `UPDATE_GOLDEN=1` rewrites the files.
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
 
 #[test]
 fn the_body_is_falcosidekicks() {
@@ -34,7 +28,7 @@ fn the_body_is_falcosidekicks() {
         .expect("encodes");
     assert!(!encoded.truncated);
     let body = String::from_utf8(encoded.body).expect("UTF-8");
-    golden("sendmessage.json", &body);
+    assert_golden(FIXTURES, "sendmessage.json", &body);
     let v: Value = serde_json::from_str(&body).expect("JSON");
     assert_eq!(v["chat_id"], "-1001234567890");
     assert_eq!(v["parse_mode"], "MarkdownV2");
@@ -93,18 +87,10 @@ fn the_url_carries_the_token_and_problems_have_paths() {
         "http://bots.local:8081/bot123:ABC/sendMessage"
     );
     assert!(!format!("{c:?}").contains("ABC"), "the token is a secret");
-    let entry = OutputEntry {
-        name: "t".into(),
-        kind: "telegram".into(),
-        path: "telegram".into(),
-        common: CommonSettings::default(),
-        settings: json!({"token": "", "chatid": " ", "host": "api.telegram.org"}),
-    };
-    let Err(errors) = KIND.prepare(&entry) else {
-        panic!("invalid config accepted")
-    };
-    let text = errors.to_string();
-    for path in ["telegram.token", "telegram.chatid", "telegram.host"] {
-        assert!(text.contains(path), "{path} missing from: {text}");
-    }
+    assert_rejected(
+        KIND,
+        "telegram",
+        json!({"token": "", "chatid": " ", "host": "api.telegram.org"}),
+        &["token", "chatid", "host"],
+    );
 }

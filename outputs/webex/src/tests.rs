@@ -2,23 +2,17 @@
 
 use std::sync::Arc;
 
-use falconer_config::{CommonSettings, OutputEntry};
 use falconer_core::Alert;
 use falconer_output_chat_common::{Encode, MARKER};
+use falconer_output_httpstore::contract::assert_rejected;
+use falconer_output_httpstore::fixtures::assert_golden;
 use falconer_testkit::{enriched, SHELL_ALERT};
 use serde_json::Value;
 
 use crate::{WebexEncoder, KIND, MAX_MARKDOWN_BYTES};
 
-/// Compares with `tests/fixtures/<name>`; `UPDATE_GOLDEN=1` rewrites it.
-fn golden(name: &str, got: &str) {
-    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&path, got).expect("write golden");
-    }
-    let want = std::fs::read_to_string(&path).expect("golden file");
-    assert_eq!(got, want, "{name}");
-}
+/// `tests/fixtures`, compared with [`assert_golden`]; `UPDATE_GOLDEN=1` rewrites the files.
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
 
 #[test]
 fn the_body_is_falcosidekicks() {
@@ -27,7 +21,7 @@ fn the_body_is_falcosidekicks() {
         .expect("encodes");
     assert!(!encoded.truncated);
     let body = String::from_utf8(encoded.body).expect("UTF-8");
-    golden("markdown.json", &body);
+    assert_golden(FIXTURES, "markdown.json", &body);
     let v: Value = serde_json::from_str(&body).expect("JSON");
     let md = v["markdown"].as_str().expect("markdown");
     assert!(md.starts_with("# Falco Rule 'Terminal shell in container'\n\n### 16:31:56"));
@@ -60,15 +54,10 @@ fn long_messages_are_kept_within_webexs_limit() {
 
 #[test]
 fn the_webhook_url_is_checked_with_its_path() {
-    let entry = OutputEntry {
-        name: "w".into(),
-        kind: "webex".into(),
-        path: "webex".into(),
-        common: CommonSettings::default(),
-        settings: serde_json::json!({"webhookurl": "webexapis.com/v1/webhooks/incoming/x"}),
-    };
-    let Err(errors) = KIND.prepare(&entry) else {
-        panic!("invalid config accepted")
-    };
-    assert!(errors.to_string().contains("webex.webhookurl"), "{errors}");
+    assert_rejected(
+        KIND,
+        "webex",
+        serde_json::json!({"webhookurl": "webexapis.com/v1/webhooks/incoming/x"}),
+        &["webhookurl"],
+    );
 }
