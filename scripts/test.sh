@@ -7,7 +7,8 @@
 #     tested against (each test starts its own on free ports);
 #   - chromium and chromium-driver (Debian packages), the headless browser the web UI's
 #     browser test drives;
-#   - aiosmtpd (PyPI), the SMTP server the smtp output is tested against.
+#   - aiosmtpd (PyPI), the SMTP server the smtp output is tested against;
+#   - moto[server] (PyPI), the AWS API emulator the AWS outputs are tested against.
 # Extra arguments go to `cargo test` (e.g. `scripts/test.sh -p falconer-core`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,6 +41,12 @@ fi
 # aiosmtpd: the real SMTP server the smtp output is tested against.
 if ! python3 -c 'import aiosmtpd' >/dev/null 2>&1; then
   python3 -m pip install --quiet --disable-pip-version-check 'aiosmtpd>=1.4,<2'
+fi
+
+# moto (the AWS API emulator) for the AWS outputs' tests; each test file starts its own
+# moto_server on a free loopback port.
+if ! python3 -c 'import moto.server, flask, flask_cors' >/dev/null 2>&1; then
+  python3 -m pip install --quiet --disable-pip-version-check 'moto[server]>=5.1,<6'
 fi
 
 cargo test --workspace --locked "$@"

@@ -178,6 +178,7 @@ pub fn load_partial(sources: &Sources, kinds: &[KindSchema]) -> (Config, ConfigE
         errors.push("deadletter.maxfiles", "must be at least 1");
     }
 
+    inherit_parent_keys(&mut block_roots, kinds);
     // Secrets from files first: `addressfile` can be what enables a block.
     for kind in kinds {
         if let Some(Value::Object(block)) = lookup_mut(&mut block_roots, kind.block) {
@@ -262,6 +263,34 @@ impl Config {
             global: GlobalSettings::default(),
             outputs: Vec::new(),
             warnings: Vec::new(),
+        }
+    }
+}
+
+/// Nested blocks (`aws.sqs`) take the keys their kind knows from the parent block (`aws:`'s
+/// `region`, `accesskeyid`, `secretaccesskey` or `secretaccesskeyfile`, …), as falcosidekick
+/// shares them; a key set in the nested block wins.
+fn inherit_parent_keys(block_roots: &mut Map<String, Value>, kinds: &[KindSchema]) {
+    for kind in kinds {
+        let Some((parent, _)) = kind.block.rsplit_once('.') else {
+            continue;
+        };
+        let Some(Value::Object(parent_block)) = lookup(block_roots, parent) else {
+            continue;
+        };
+        let known = |key: &str| {
+            let field = key.strip_suffix("file").filter(|s| !s.is_empty()).unwrap_or(key);
+            kind.fields.contains(&key) || kind.fields.contains(&field)
+        };
+        let inherited: Vec<(String, Value)> = parent_block
+            .iter()
+            .filter(|(k, v)| !v.is_object() && known(k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if let Some(Value::Object(block)) = lookup_mut(block_roots, kind.block) {
+            for (key, value) in inherited {
+                block.entry(key).or_insert(value);
+            }
         }
     }
 }
@@ -552,7 +581,17 @@ fn env_path<'a>(segments: &[&'a str], kinds: &[KindSchema]) -> Option<Vec<&'a st
             .iter()
             .find_map(|kind| {
                 let block: Vec<&str> = kind.block.split('.').collect();
-                let rest = segments.strip_prefix(block.as_slice())?;
+                let Some(rest) = segments.strip_prefix(block.as_slice()) else {
+                    // `AWS_REGION`: a key of the parent block that nested kinds share.
+                    let (_, parent) = block.split_last()?;
+                    let rest = segments.strip_prefix(parent)?;
+                    return match rest {
+                        [key] if !parent.is_empty() && kind.fields.contains(key) => {
+                            Some(segments.to_vec())
+                        }
+                        _ => None,
+                    };
+                };
                 let first = rest.first()?;
                 let known = kind.fields.contains(first) || COMMON_KEYS.contains(first);
                 (known && !matches!(*first, "name" | "type")).then(|| segments.to_vec())

@@ -463,3 +463,45 @@ outputs:
         ]
     );
 }
+
+#[test]
+fn nested_blocks_inherit_the_parent_blocks_shared_keys() {
+    const SQS: KindSchema = KindSchema {
+        name: "sqs",
+        block: "aws.sqs",
+        enabled_by: &["url"],
+        fields: &["url", "region", "accesskeyid", "secretaccesskey"],
+    };
+    const LAMBDA: KindSchema = KindSchema {
+        name: "lambda",
+        block: "aws.lambda",
+        enabled_by: &["functionname"],
+        fields: &["functionname", "region", "accesskeyid", "secretaccesskey"],
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, "from-a-file\n").unwrap();
+    let yaml = format!(
+        "aws:\n  region: eu-west-1\n  accesskeyid: AKIA1\n  secretaccesskeyfile: {}\n  sqs:\n    url: https://sqs/q\n  lambda:\n    functionname: f\n    region: us-east-1\n",
+        secret.display()
+    );
+    let config = load(&sources(&yaml, &[]), &[SQS, LAMBDA]).unwrap();
+    let sqs = &config.outputs[0].settings;
+    assert_eq!(sqs["region"], "eu-west-1");
+    assert_eq!(sqs["accesskeyid"], "AKIA1");
+    assert_eq!(sqs["secretaccesskey"], "from-a-file");
+    // A key set in the nested block wins.
+    assert_eq!(config.outputs[1].settings["region"], "us-east-1");
+
+    // falcosidekick's env names for the shared keys.
+    let config = load(
+        &sources(
+            "",
+            &[("AWS_REGION", "ap-south-1"), ("AWS_SQS_URL", "https://sqs/q")],
+        ),
+        &[SQS, LAMBDA],
+    )
+    .unwrap();
+    assert_eq!(config.outputs.len(), 1, "{:?}", config.warnings);
+    assert_eq!(config.outputs[0].settings["region"], "ap-south-1");
+}

@@ -45,6 +45,18 @@ pub fn builtin() -> Registry {
     registry.insert(falconer_output_kafka::KIND);
     #[cfg(feature = "output-webui")]
     registry.insert(falconer_output_webui::KIND);
+    #[cfg(feature = "output-sqs")]
+    registry.insert(falconer_output_sqs::KIND);
+    #[cfg(feature = "output-lambda")]
+    registry.insert(falconer_output_lambda::KIND);
+    #[cfg(feature = "output-sns")]
+    registry.insert(falconer_output_sns::KIND);
+    #[cfg(feature = "output-cloudwatchlogs")]
+    registry.insert(falconer_output_cloudwatchlogs::KIND);
+    #[cfg(feature = "output-s3")]
+    registry.insert(falconer_output_s3::KIND);
+    #[cfg(feature = "output-kinesis")]
+    registry.insert(falconer_output_kinesis::KIND);
     #[cfg(feature = "output-mqtt")]
     registry.insert(falconer_output_mqtt::KIND);
     #[cfg(feature = "output-rabbitmq")]
