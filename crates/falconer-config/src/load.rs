@@ -279,7 +279,10 @@ fn inherit_parent_keys(block_roots: &mut Map<String, Value>, kinds: &[KindSchema
             continue;
         };
         let known = |key: &str| {
-            let field = key.strip_suffix("file").filter(|s| !s.is_empty()).unwrap_or(key);
+            let field = key
+                .strip_suffix("file")
+                .filter(|s| !s.is_empty())
+                .unwrap_or(key);
             kind.fields.contains(&key) || kind.fields.contains(&field)
         };
         let inherited: Vec<(String, Value)> = parent_block

@@ -497,7 +497,10 @@ fn nested_blocks_inherit_the_parent_blocks_shared_keys() {
     let config = load(
         &sources(
             "",
-            &[("AWS_REGION", "ap-south-1"), ("AWS_SQS_URL", "https://sqs/q")],
+            &[
+                ("AWS_REGION", "ap-south-1"),
+                ("AWS_SQS_URL", "https://sqs/q"),
+            ],
         ),
         &[SQS, LAMBDA],
     )
