@@ -82,6 +82,8 @@ def main() -> int:
     ap.add_argument("--duration", type=int, default=20, help="seconds per wrk round")
     ap.add_argument("--conns", type=int, default=4)
     ap.add_argument("--no-build", action="store_true")
+    ap.add_argument("--datadir", type=Path, default=None,
+                    help="keep the store here (reused by a later run, which then only measures queries)")
     args = ap.parse_args()
     if not args.no_build:
         bench.build(["falconer"])
@@ -90,7 +92,8 @@ def main() -> int:
     result: dict = {"meta": meta}
     try:
         port, ui_port = bench.free_ports(2)
-        server = bench.start_falconer(env, "webui", port, config(port, ui_port, env.log_dir / "webui-data", args.events))
+        datadir = args.datadir or env.log_dir / "webui-data"
+        server = bench.start_falconer(env, "webui", port, config(port, ui_port, datadir, args.events))
         bench.wait_ready(server, f"http://{bench.LOOPBACK}:{ui_port}/api/v1/healthz")
         cpu0 = bench.proc_cpu_seconds(server.pid)
         t0 = time.monotonic()
@@ -108,7 +111,7 @@ def main() -> int:
         cpu1 = bench.proc_cpu_seconds(server.pid)
         total = stored(ui_port)
         acct = bench.output_accounting(bench.falconer_samples(port), "out")
-        db = env.log_dir / "webui-data" / "webui.sqlite"
+        db = datadir / "webui.sqlite"
         result["insert"] = {
             "stored": total, "accepted": accepted, "dropped": acct["dropped"], "settled": settled,
             "seconds": round(elapsed, 1), "stored_per_s": total / elapsed,
