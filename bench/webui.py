@@ -32,7 +32,8 @@ import run as bench  # noqa: E402  (bench/run.py, the shared harness)
 QUERIES = [
     ("search, newest page (limit 100)", "/api/v1/events/search?limit=100"),
     ("search, priority filter", "/api/v1/events/search?priority=Notice&limit=100"),
-    ("search, rule + hostname", "/api/v1/events/search?rule=Terminal%20shell%20in%20container&hostname=node-1&limit=100"),
+    ("search, rule + hostname", "/api/v1/events/search?rule=Terminal%20shell%20in%20container&hostname=ip-10-0-12-34.eu-west-1.compute.internal&limit=100"),
+    ("search, a hostname with no events", "/api/v1/events/search?hostname=node-1&limit=100"),
     ("search, full text (filter=nginx)", "/api/v1/events/search?filter=nginx&limit=100"),
     ("search, page 100", "/api/v1/events/search?limit=100&page=100"),
     ("count, all", "/api/v1/events/count"),
