@@ -11,6 +11,9 @@
 pub mod contract;
 #[cfg(feature = "contract")]
 pub mod fixtures;
+mod regional;
+
+pub use regional::RegionalApi;
 
 use std::sync::Arc;
 

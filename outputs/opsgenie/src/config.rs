@@ -5,7 +5,7 @@ use std::sync::Arc;
 use falconer_config::Secret;
 use falconer_core::{BuildContext, BuildError, Output, OutputConfig};
 use falconer_http::{HttpClientSettings, TargetOptions};
-use falconer_output_httpstore::{check_header_value, default_true, http_url, post_target};
+use falconer_output_httpstore::{check_header_value, default_true, post_target, RegionalApi};
 use serde::Deserialize;
 
 use crate::output::Opsgenie;
@@ -14,6 +14,11 @@ use crate::output::Opsgenie;
 pub const US_API: &str = "https://api.opsgenie.com";
 /// The EU API (`region: eu`).
 pub const EU_API: &str = "https://api.eu.opsgenie.com";
+/// Both regions' base URLs.
+const API: RegionalApi = RegionalApi {
+    us: US_API,
+    eu: EU_API,
+};
 /// The path of the Alert API.
 pub const ALERTS_PATH: &str = "/v2/alerts";
 
@@ -50,23 +55,9 @@ impl OpsgenieConfig {
         }
     }
 
-    /// The region's base URL; `None` for an unknown region.
-    fn region_api(&self) -> Option<&'static str> {
-        match self.region.trim().to_ascii_lowercase().as_str() {
-            "" | "us" => Some(US_API),
-            "eu" => Some(EU_API),
-            _ => None,
-        }
-    }
-
     /// `{host or region API}/v2/alerts`.
     pub(crate) fn url(&self) -> Result<reqwest::Url, String> {
-        let base = if self.host.trim().is_empty() {
-            self.region_api().unwrap_or(US_API)
-        } else {
-            self.host.trim().trim_end_matches('/')
-        };
-        http_url(&format!("{base}{ALERTS_PATH}"))
+        API.url(&self.region, &self.host, ALERTS_PATH)
     }
 
     pub(crate) fn options(&self) -> TargetOptions {
@@ -93,15 +84,7 @@ impl OutputConfig for OpsgenieConfig {
             problems.push(("apikey".into(), "must be set".into()));
         }
         check_header_value("apikey", self.apikey.expose(), problems);
-        if self.region_api().is_none() {
-            problems.push((
-                "region".into(),
-                format!("{:?} is not us or eu", self.region),
-            ));
-        }
-        if let Err(e) = self.url() {
-            problems.push(("host".into(), e));
-        }
+        API.check(&self.region, &self.host, ALERTS_PATH, problems);
     }
 
     async fn build(self, cx: BuildContext) -> Result<Arc<dyn Output>, BuildError> {

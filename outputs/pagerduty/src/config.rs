@@ -6,7 +6,7 @@ use falconer_config::Secret;
 use falconer_core::{BuildContext, BuildError, Output, OutputConfig};
 use falconer_event::GoTemplate;
 use falconer_http::{HttpClientSettings, TargetOptions};
-use falconer_output_httpstore::{default_true, http_url, post_target};
+use falconer_output_httpstore::{default_true, post_target, RegionalApi};
 use serde::Deserialize;
 
 use crate::encode::PagerDutyEncoder;
@@ -16,6 +16,11 @@ use crate::output::PagerDuty;
 pub const US_EVENTS_API: &str = "https://events.pagerduty.com";
 /// The EU Events API (`region: eu`).
 pub const EU_EVENTS_API: &str = "https://events.eu.pagerduty.com";
+/// Both regions' base URLs.
+const API: RegionalApi = RegionalApi {
+    us: US_EVENTS_API,
+    eu: EU_EVENTS_API,
+};
 /// The path of the Events API v2.
 pub const ENQUEUE_PATH: &str = "/v2/enqueue";
 
@@ -57,22 +62,9 @@ impl PagerDutyConfig {
         }
     }
 
-    fn region_api(&self) -> Option<&'static str> {
-        match self.region.trim().to_ascii_lowercase().as_str() {
-            "" | "us" => Some(US_EVENTS_API),
-            "eu" => Some(EU_EVENTS_API),
-            _ => None,
-        }
-    }
-
     /// `{host or region API}/v2/enqueue`.
     pub(crate) fn url(&self) -> Result<reqwest::Url, String> {
-        let base = if self.host.trim().is_empty() {
-            self.region_api().unwrap_or(US_EVENTS_API)
-        } else {
-            self.host.trim().trim_end_matches('/')
-        };
-        http_url(&format!("{base}{ENQUEUE_PATH}"))
+        API.url(&self.region, &self.host, ENQUEUE_PATH)
     }
 
     fn dedup_template(&self) -> Result<Option<GoTemplate>, String> {
@@ -112,15 +104,7 @@ impl OutputConfig for PagerDutyConfig {
         if self.routingkey.is_empty() {
             problems.push(("routingkey".into(), "must be set".into()));
         }
-        if self.region_api().is_none() {
-            problems.push((
-                "region".into(),
-                format!("{:?} is not us or eu", self.region),
-            ));
-        }
-        if let Err(e) = self.url() {
-            problems.push(("host".into(), e));
-        }
+        API.check(&self.region, &self.host, ENQUEUE_PATH, problems);
         if let Err(e) = self.dedup_template() {
             problems.push(("dedupkey".into(), e));
         }
