@@ -134,3 +134,17 @@ pub fn enriched(json: &str, n: u128) -> Arc<Alert> {
 fn uuid_from(n: u128) -> uuid::Uuid {
     uuid::Uuid::from_u128(n)
 }
+
+/// Common settings with quick retries (20 ms doubling to 100 ms) and `attempts` attempts, for
+/// tests of retry and dead-letter paths.
+pub fn fast_retries(attempts: u32) -> CommonSettings {
+    let mut common = CommonSettings::default();
+    common.retry.initialbackoff = Some(falconer_config::GoDuration(
+        std::time::Duration::from_millis(20),
+    ));
+    common.retry.maxbackoff = Some(falconer_config::GoDuration(
+        std::time::Duration::from_millis(100),
+    ));
+    common.retry.maxattempts = Some(attempts);
+    common
+}

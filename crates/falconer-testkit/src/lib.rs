@@ -8,7 +8,7 @@ mod pki;
 mod sink;
 mod smtp;
 
-pub use delivery::{enriched, DeliveryHarness, UnderTest};
+pub use delivery::{enriched, fast_retries, DeliveryHarness, UnderTest};
 pub use influx::InfluxServer;
 pub use pki::{CertFiles, TestPki};
 pub use sink::{RecordedRequest, RecordingSink, Reply};

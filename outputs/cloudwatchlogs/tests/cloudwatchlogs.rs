@@ -15,10 +15,7 @@ use serde_json::{json, Value};
 const WAIT: Duration = Duration::from_secs(20);
 
 async fn start(settings: Value) -> DeliveryHarness {
-    let mut common = CommonSettings::default();
-    common.retry.initialbackoff = Some(GoDuration(Duration::from_millis(20)));
-    common.retry.maxbackoff = Some(GoDuration(Duration::from_millis(100)));
-    common.retry.maxattempts = Some(3);
+    let mut common = falconer_testkit::fast_retries(3);
     common.batch = BatchSettings {
         linger: Some(GoDuration(Duration::from_millis(200))),
         ..BatchSettings::default()

@@ -36,10 +36,7 @@ fn cluster(topic: &str) -> MockCluster<'static, DefaultProducerContext> {
 }
 
 async fn start(settings: Value) -> DeliveryHarness {
-    let mut common = CommonSettings::default();
-    common.retry.initialbackoff = Some(GoDuration(Duration::from_millis(20)));
-    common.retry.maxbackoff = Some(GoDuration(Duration::from_millis(100)));
-    common.retry.maxattempts = Some(4);
+    let common = falconer_testkit::fast_retries(4);
     DeliveryHarness::start(
         vec![UnderTest::new(falconer_output_kafka::KIND, "kafka", settings).common(common)],
         GlobalSettings::default(),

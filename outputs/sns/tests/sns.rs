@@ -13,10 +13,7 @@ use serde_json::{json, Value};
 const WAIT: Duration = Duration::from_secs(20);
 
 async fn start(settings: Value) -> DeliveryHarness {
-    let mut common = CommonSettings::default();
-    common.retry.initialbackoff = Some(GoDuration(Duration::from_millis(20)));
-    common.retry.maxbackoff = Some(GoDuration(Duration::from_millis(100)));
-    common.retry.maxattempts = Some(3);
+    let common = falconer_testkit::fast_retries(3);
     DeliveryHarness::start(
         vec![UnderTest::new(falconer_output_sns::KIND, "sns", settings).common(common)],
         GlobalSettings::default(),

@@ -17,10 +17,7 @@ use serde_json::{json, Value};
 const WAIT: Duration = Duration::from_secs(20);
 
 fn common(linger_ms: u64) -> CommonSettings {
-    let mut common = CommonSettings::default();
-    common.retry.initialbackoff = Some(GoDuration(Duration::from_millis(20)));
-    common.retry.maxbackoff = Some(GoDuration(Duration::from_millis(100)));
-    common.retry.maxattempts = Some(3);
+    let mut common = falconer_testkit::fast_retries(3);
     common.batch = BatchSettings {
         linger: Some(GoDuration(Duration::from_millis(linger_ms))),
         ..BatchSettings::default()
