@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use falconer_config::{BatchSettings, CommonSettings, GlobalSettings, GoDuration};
+use falconer_config::{BatchSettings, GlobalSettings, GoDuration};
 use falconer_core::Alert;
 use falconer_output_aws_common::moto::Moto;
 use falconer_testkit::{enriched, DeliveryHarness, UnderTest, CONFIGMAP_ALERT, SHELL_ALERT};

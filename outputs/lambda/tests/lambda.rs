@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use falconer_config::{CommonSettings, GlobalSettings, GoDuration};
+use falconer_config::GlobalSettings;
 use falconer_output_aws_common::moto::{Moto, ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY};
 use falconer_testkit::{enriched, DeliveryHarness, RecordingSink, Reply, UnderTest, SHELL_ALERT};
 use serde_json::{json, Value};

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use falconer_config::{CommonSettings, GlobalSettings, GoDuration};
+use falconer_config::GlobalSettings;
 use falconer_testkit::{enriched, DeliveryHarness, UnderTest, CONFIGMAP_ALERT, SHELL_ALERT};
 use serde_json::{json, Value};
 

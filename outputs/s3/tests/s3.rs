@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use aws_sdk_s3::types::ChecksumMode;
-use falconer_config::{BatchSettings, CommonSettings, GlobalSettings, GoDuration};
+use falconer_config::{BatchSettings, GlobalSettings, GoDuration};
 use falconer_output_aws_common::moto::Moto;
 use falconer_testkit::{enriched, DeliveryHarness, UnderTest, CONFIGMAP_ALERT, SHELL_ALERT};
 use serde_json::{json, Value};

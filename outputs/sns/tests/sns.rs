@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use falconer_config::{CommonSettings, GlobalSettings, GoDuration};
+use falconer_config::GlobalSettings;
 use falconer_output_aws_common::moto::Moto;
 use falconer_testkit::{enriched, DeliveryHarness, UnderTest, CONFIGMAP_ALERT, SHELL_ALERT};
 use serde_json::{json, Value};
