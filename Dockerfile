@@ -17,8 +17,8 @@ WORKDIR /src
 COPY . .
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
-    cargo build --release --locked -p falconer \
- && install -D -m 0755 target/release/falconer /out/falconer
+    cargo build --profile dist --locked -p falconer \
+ && install -D -m 0755 target/dist/falconer /out/falconer
 
 FROM debian:${DEBIAN_RELEASE}-slim
 # libssl3 for librdkafka (Kafka TLS and SASL/SCRAM), CA roots for the HTTPS outputs.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the release binary the way the Dockerfile does, without Docker, stages it in dist/
 # and smoke-tests the staged binary:
-#   cargo build --release --locked -p falconer
+#   cargo build --profile dist --locked -p falconer   (release, stripped, no line tables)
 #   dist/falconer-<version>-<target>/{falconer, LICENSE, README.md, config.example.yaml}
 #   dist/falconer-<version>-<target>.tar.gz and .sha256
 # then `falconer version`, `falconer check -c config.example.yaml`, and a run on a free port
@@ -38,9 +38,9 @@ if [ -z "$bin" ]; then
       exit 1
     fi
   fi
-  echo "== cargo build --release --locked -p falconer"
-  cargo build --release --locked -p falconer
-  bin=${CARGO_TARGET_DIR:-target}/release/falconer
+  echo "== cargo build --profile dist --locked -p falconer"
+  cargo build --profile dist --locked -p falconer
+  bin=${CARGO_TARGET_DIR:-target}/dist/falconer
 fi
 
 version=$("$bin" version | awk '{print $2}')
@@ -65,6 +65,7 @@ strip "$stage/falconer" 2>/dev/null || true
 tar -C dist -czf "dist/$name.tar.gz" "$name"
 (cd dist && sha256sum "$name.tar.gz" >"$name.tar.gz.sha256")
 ls -l "dist/$name.tar.gz"
+echo "binary size: $(stat -c %s "$stage/falconer") bytes"
 echo "runtime libraries:"
 ldd "$stage/falconer" | sed 's/^/  /'
 

@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# Runs Falconer's whole test suite, after installing what the tests need:
+# Runs Falconer's whole test suite, after installing and starting what the tests need:
+#   - the services the integration tests talk to on loopback, started when down and installed
+#     from Debian when missing (scripts/services.sh): NATS, Redis, PostgreSQL, RabbitMQ,
+#     Mosquitto;
 #   - promtool (Debian package `prometheus`), which checks the live /metrics output;
 #   - influxd (Debian package `influxdb`), the InfluxDB the influxdb output is tested against
 #     (each test starts its own on a free port);
@@ -48,5 +51,7 @@ fi
 if ! python3 -c 'import moto.server, flask, flask_cors' >/dev/null 2>&1; then
   python3 -m pip install --quiet --disable-pip-version-check 'moto[server]>=5.1,<6'
 fi
+
+scripts/services.sh
 
 cargo test --workspace --locked "$@"

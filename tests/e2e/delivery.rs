@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use falconer_testkit::{RecordingSink, Reply, CONFIGMAP_ALERT};
 
-use crate::harness::{free_port, Falconer, TempDir};
+use crate::harness::{free_port, metric, Falconer, TempDir};
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -27,12 +27,6 @@ outputs:
       cooldown: 200ms
 {extra}"#
     )
-}
-
-fn metric(text: &str, series: &str) -> f64 {
-    text.lines()
-        .find_map(|l| l.strip_prefix(series)?.trim().parse().ok())
-        .unwrap_or(0.0)
 }
 
 async fn wait_metric(f: &Falconer, series: &str, at_least: f64) {

@@ -45,6 +45,14 @@ pub fn binary() -> &'static str {
     env!("CARGO_BIN_EXE_falconer")
 }
 
+/// The value of the first line of a Prometheus scrape that starts with `series` (the whole
+/// series, labels included); 0 when absent.
+pub fn metric(text: &str, series: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series)?.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -66,11 +74,37 @@ impl Falconer {
     /// `yaml` as `dir/config.yaml`. The directory outlives the process: a restart finds its
     /// spool and dead letters.
     pub async fn start_in(dir: &std::path::Path, yaml: &str, env: &[(&str, &str)]) -> Falconer {
+        Falconer::spawn_in(dir, yaml, env, None).await
+    }
+
+    /// Starts falconer with its open-files limit (soft and hard) set to `nofile`, as a
+    /// container with a low `ulimit -n` would.
+    pub async fn start_with_nofile(yaml: &str, env: &[(&str, &str)], nofile: u64) -> Falconer {
+        let dir = TempDir::new("nofile");
+        let mut f = Falconer::spawn_in(&dir.0, yaml, env, Some(nofile)).await;
+        f._dir = Some(dir);
+        f
+    }
+
+    async fn spawn_in(
+        dir: &std::path::Path,
+        yaml: &str,
+        env: &[(&str, &str)],
+        nofile: Option<u64>,
+    ) -> Falconer {
         let config = dir.join("config.yaml");
         std::fs::write(&config, yaml).expect("write config");
         let port = free_port();
         let log = dir.join(format!("stderr-{port}.log"));
-        let mut cmd = Command::new(binary());
+        let mut cmd = match nofile {
+            None => Command::new(binary()),
+            Some(n) => {
+                // prlimit sets the limit on itself, then executes falconer (same pid).
+                let mut c = Command::new("prlimit");
+                c.arg(format!("--nofile={n}:{n}")).arg("--").arg(binary());
+                c
+            }
+        };
         cmd.arg("-c")
             .arg(&config)
             .current_dir(dir)

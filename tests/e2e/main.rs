@@ -1,7 +1,12 @@
 //! End-to-end tests: the built `falconer` binary, real HTTP on loopback, a recording sink.
 
+mod cardinality;
 mod delivery;
+mod hardening;
+mod hardening_ui;
 mod harness;
+mod k8saudit;
+mod policy;
 mod secrets;
 mod smtp;
 mod stores;

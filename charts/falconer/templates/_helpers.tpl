@@ -32,10 +32,39 @@ helm.sh/chart: {{ include "falconer.chart" . }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 app.kubernetes.io/part-of: falco
-{{- with .Values.commonLabels }}
+{{- with mergeOverwrite (deepCopy (.Values.customLabels | default dict)) (.Values.commonLabels | default dict) }}
 {{ toYaml . }}
 {{- end }}
 {{- end -}}
+
+{{/* An `annotations:` block of customAnnotations merged with the object's own (index 1). */}}
+{{- define "falconer.annotations" -}}
+{{- $ctx := index . 0 -}}
+{{- $all := mergeOverwrite (deepCopy ($ctx.Values.customAnnotations | default dict)) (deepCopy (index . 1 | default dict)) -}}
+{{- with $all -}}
+annotations:
+  {{- toYaml . | nindent 2 }}
+{{- end -}}
+{{- end -}}
+
+{{/* The Secret holding the UI's users file (`login:hash` lines), if any. */}}
+{{- define "falconer.uiUsersSecret" -}}
+{{- if .Values.ui.enabled -}}
+{{- if .Values.ui.existingSecret -}}
+{{- .Values.ui.existingSecret -}}
+{{- else if .Values.ui.user -}}
+{{- printf "%s-ui-users" (include "falconer.fullname" .) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Whether the UI's users file is made at pod start from ui.passwordSecret. */}}
+{{- define "falconer.uiUsersInit" -}}
+{{- if and .Values.ui.enabled .Values.ui.passwordSecret (not (include "falconer.uiUsersSecret" .)) -}}true{{- end -}}
+{{- end -}}
+
+{{/* Where the UI's users file is mounted. */}}
+{{- define "falconer.uiUsersDir" -}}/etc/falconer/ui-users{{- end -}}
 
 {{- define "falconer.serviceAccountName" -}}
 {{- if .Values.serviceAccount.create -}}
@@ -65,6 +94,16 @@ app.kubernetes.io/part-of: falco
 {{- if and .Values.tls.enabled (gt (len .Values.tls.notlsPaths) 0) -}}true{{- end -}}
 {{- end -}}
 
+{{/* The audit webhook's own port (k8saudit.listenPort), when the webhook is on and has one. */}}
+{{- define "falconer.k8sauditPort" -}}
+{{- if and .Values.k8saudit.enabled (gt (int .Values.k8saudit.listenPort) 0) -}}
+{{- int .Values.k8saudit.listenPort -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Where the k8saudit.rules files are mounted. */}}
+{{- define "falconer.k8sauditRulesDir" -}}/etc/falconer/k8saudit{{- end -}}
+
 {{/* Port name and scheme for a path: the plain side port when TLS moved it there. */}}
 {{- define "falconer.portFor" -}}
 {{- $ctx := index . 0 -}}{{- $path := index . 1 -}}
@@ -75,10 +114,11 @@ app.kubernetes.io/part-of: falco
 {{- end -}}
 
 {{/*
-The config.yaml the chart renders: `config` with `datadir` set to the data volume, and the
-`tlsserver` block from `tls`.
+The config.yaml the chart renders: `config` with `datadir` set to the data volume, the
+`tlsserver` block from `tls`, and the `k8saudit` block from `k8saudit`.
 */}}
 {{- define "falconer.config" -}}
+{{- include "falconer.compat" . -}}
 {{- $cfg := deepCopy (.Values.config | default dict) -}}
 {{- if and (hasKey $cfg "datadir") (ne (toString (get $cfg "datadir")) .Values.dataDir.path) -}}
 {{- fail "config.datadir is set by the chart: set dataDir.path instead (it is the volume's mount path)" -}}
@@ -99,9 +139,10 @@ The config.yaml the chart renders: `config` with `datadir` set to the data volum
 {{- end -}}
 {{- end -}}
 {{- end -}}
-{{- $tlsCfg := dict "deploy" true "certfile" "/etc/falconer/tls/tls.crt" "keyfile" "/etc/falconer/tls/tls.key" "mutualtls" .Values.tls.mutualTLS -}}
+{{- $keys := .Values.tls.secretKeys | default dict -}}
+{{- $tlsCfg := dict "deploy" true "certfile" (printf "/etc/falconer/tls/%s" ($keys.cert | default "tls.crt")) "keyfile" (printf "/etc/falconer/tls/%s" ($keys.key | default "tls.key")) "mutualtls" .Values.tls.mutualTLS -}}
 {{- if .Values.tls.mutualTLS -}}
-{{- $_ := set $tlsCfg "cacertfile" "/etc/falconer/tls/ca.crt" -}}
+{{- $_ := set $tlsCfg "cacertfile" (printf "/etc/falconer/tls/%s" ($keys.ca | default "ca.crt")) -}}
 {{- end -}}
 {{- if .Values.tls.notlsPaths -}}
 {{- $_ := set $tlsCfg "notlsport" (int .Values.tls.notlsPort) -}}
@@ -109,7 +150,77 @@ The config.yaml the chart renders: `config` with `datadir` set to the data volum
 {{- end -}}
 {{- $_ := set $cfg "tlsserver" (mergeOverwrite (deepCopy $userTls) $tlsCfg) -}}
 {{- else if (get $userTls "deploy") -}}
-{{- fail "serve TLS with tls.enabled and tls.secretName, not config.tlsserver.deploy (the chart mounts the certificates and sets the probes)" -}}
+{{- fail "serve TLS with tls.enabled and tls.secretName, not config.tlsserver.deploy (the chart mounts the certificates and sets the probes); falcosidekick's inline config.tlsserver.servercrt/serverkey or config.tlsserver.existingSecret work too" -}}
+{{- end -}}
+{{- $userAudit := get $cfg "k8saudit" | default dict -}}
+{{- $auditPort := int .Values.k8saudit.listenPort -}}
+{{- if and (get $userAudit "listenport") (ne (int (get $userAudit "listenport")) $auditPort) -}}
+{{- fail "set k8saudit.listenPort instead of config.k8saudit.listenport (the chart adds the port to the pod and the Service)" -}}
+{{- end -}}
+{{- if .Values.k8saudit.enabled -}}
+{{- if or (eq $auditPort (int (include "falconer.listenPort" .))) (and (include "falconer.notls" .) (eq $auditPort (int .Values.tls.notlsPort))) -}}
+{{- fail (printf "k8saudit.listenPort %d is already the ingest port or tls.notlsPort" $auditPort) -}}
+{{- end -}}
+{{- $audit := dict "enabled" true -}}
+{{- if gt $auditPort 0 -}}
+{{- $_ := set $audit "listenport" $auditPort -}}
+{{- end -}}
+{{- $files := .Values.k8saudit.rulesfiles | default (get $userAudit "rulesfiles") | default list -}}
+{{- if .Values.k8saudit.rules -}}
+{{- if not $files -}}
+{{- $files = list "default" -}}
+{{- end -}}
+{{- range $name := keys .Values.k8saudit.rules | sortAlpha -}}
+{{- $files = append $files (printf "%s/%s" (include "falconer.k8sauditRulesDir" $) $name) -}}
+{{- end -}}
+{{- end -}}
+{{- if $files -}}
+{{- $_ := set $audit "rulesfiles" $files -}}
+{{- end -}}
+{{- if .Values.k8saudit.rulematching -}}
+{{- $_ := set $audit "rulematching" .Values.k8saudit.rulematching -}}
+{{- end -}}
+{{- $_ := set $cfg "k8saudit" (mergeOverwrite (deepCopy $userAudit) $audit) -}}
+{{- end -}}
+{{- if .Values.ui.enabled -}}
+{{- $ui := deepCopy (get $cfg "ui" | default dict) -}}
+{{- if and (hasKey $ui "listenport") (ne (int (get $ui "listenport")) (int .Values.ui.port)) -}}
+{{- fail "set ui.port instead of config.ui.listenport (the chart adds the port to the pod and the UI Service)" -}}
+{{- end -}}
+{{- if eq (int .Values.ui.port) (int (include "falconer.listenPort" .)) -}}
+{{- fail (printf "ui.port %d is already the ingest port" (int .Values.ui.port)) -}}
+{{- end -}}
+{{- $_ := set $ui "listenport" (int .Values.ui.port) -}}
+{{- $auth := get $ui "auth" | default dict -}}
+{{- with .Values.ui.users -}}
+{{- $_ := set $auth "users" (concat (get $auth "users" | default list) .) -}}
+{{- end -}}
+{{- if gt (len (compact (list (toString .Values.ui.user) (toString .Values.ui.existingSecret) (toString .Values.ui.passwordSecret)))) 1 -}}
+{{- fail "set one of ui.user (falcosidekick: webui.user), ui.existingSecret and ui.passwordSecret (falcosidekick: webui.existingSecret)" -}}
+{{- end -}}
+{{- if or (include "falconer.uiUsersSecret" .) (include "falconer.uiUsersInit" .) -}}
+{{- if not (regexMatch "^[^:]+:.+$" (toString .Values.ui.user | default "x:y")) -}}
+{{- fail "ui.user (falcosidekick: webui.user) must be login:password" -}}
+{{- end -}}
+{{- $_ := set $auth "usersfile" (printf "%s/users" (include "falconer.uiUsersDir" .)) -}}
+{{- end -}}
+{{- if .Values.ui.disableAuth -}}
+{{- $_ := set $auth "disabled" true -}}
+{{- end -}}
+{{- if not (or (get $auth "users") (get $auth "usersfile") (get $auth "disabled")) -}}
+{{- fail "ui.enabled (falcosidekick: webui.enabled) needs users: set ui.user (falcosidekick: webui.user) to login:password (the chart stores its bcrypt hash), ui.users to hashed passwords, ui.existingSecret (login:hash lines) or ui.passwordSecret (falcosidekick: webui.existingSecret); or ui.disableAuth=true (falcosidekick: webui.disableauth) for a UI anyone can use" -}}
+{{- end -}}
+{{- $_ := set $ui "auth" $auth -}}
+{{- $_ := set $cfg "ui" $ui -}}
+{{- /* The output that writes alerts into the UI's store, unless the config has one. */ -}}
+{{- $outs := get $cfg "outputs" | default list -}}
+{{- $has := false -}}
+{{- range $outs -}}
+{{- if and (kindIs "map" .) (eq (toString (get . "type")) "webui") (not (get . "url")) -}}{{- $has = true -}}{{- end -}}
+{{- end -}}
+{{- if not $has -}}
+{{- $_ := set $cfg "outputs" (append $outs (dict "name" "ui" "type" "webui")) -}}
+{{- end -}}
 {{- end -}}
 {{- toYaml $cfg -}}
 {{- end -}}
@@ -128,6 +239,22 @@ The config.yaml the chart renders: `config` with `datadir` set to the data volum
 {{- end -}}
 {{- end -}}
 {{- join ", " $names -}}
+{{- end -}}
+
+{{/* The URL the API server's audit webhook posts to: the Service's fixed ClusterIP when set
+(the API server does not resolve cluster DNS), else its DNS name. */}}
+{{- define "falconer.k8sauditUrl" -}}
+{{- $tlsHere := .Values.tls.enabled -}}
+{{- $port := int .Values.service.port -}}
+{{- $auditPort := include "falconer.k8sauditPort" . -}}
+{{- if $auditPort -}}
+{{- $port = int $auditPort -}}
+{{- else if and (include "falconer.notls" .) (has "/k8s-audit" .Values.tls.notlsPaths) -}}
+{{- $port = int .Values.tls.notlsPort -}}
+{{- $tlsHere = false -}}
+{{- end -}}
+{{- $host := .Values.service.clusterIP | default (printf "%s.%s.svc.%s" (include "falconer.fullname" .) .Release.Namespace .Values.falco.clusterDomain) -}}
+{{- printf "%s://%s:%d/k8s-audit" (ternary "https" "http" $tlsHere) $host $port -}}
 {{- end -}}
 
 {{/* The URL Falco's http_output posts to. */}}

@@ -31,6 +31,10 @@ impl fmt::Display for ConfigError {
     }
 }
 
+/// What a block's pure validation found: problems with paths relative to the block
+/// (`address`, `customheaders.X`), prefixed with the block's own path when reported.
+pub type Problems = ConfigErrors;
+
 /// Every problem found, reported together.
 #[derive(Debug, Clone, Default, PartialEq, Eq, thiserror::Error)]
 pub struct ConfigErrors(pub Vec<ConfigError>);
@@ -44,6 +48,19 @@ impl ConfigErrors {
     /// True when nothing is wrong.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    /// The paths of the problems, in the order found.
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|e| e.path.as_str())
+    }
+
+    /// Adds every problem of `other`, each path under `prefix` (`store` + `dsn` →
+    /// `store.dsn`).
+    pub fn extend_under(&mut self, prefix: &str, other: ConfigErrors) {
+        for e in other.0 {
+            self.push(join_path(prefix, &e.path), e.message);
+        }
     }
 
     /// `Ok(value)` when nothing is wrong.

@@ -22,6 +22,11 @@ pub const GLOBAL_KEYS: &[&str] = &[
     "datadir",
     "deadletter",
     "ui",
+    "routes",
+    "defaultroute",
+    "silences",
+    "k8saudit",
+    "reload",
 ];
 
 /// Global keys whose env variable has one more level (`MUTUALTLSCLIENT_CERTFILE`).
@@ -35,6 +40,8 @@ pub const NESTED_GLOBAL_KEYS: &[&str] = &[
     "datadir",
     "deadletter",
     "ui",
+    "k8saudit",
+    "reload",
 ];
 
 /// Every falcosidekick output block (`aws.sqs` style paths) and the keys that must all be
@@ -111,6 +118,23 @@ pub const OUTPUT_BLOCKS: &[(&str, &[&str])] = &[
     ("statsd", &["forwarder"]),
     ("dogstatsd", &["forwarder"]),
 ];
+
+/// falcosidekick outputs Falconer refuses, with the reason and what to use instead: a
+/// configured block (or a `type:` in `outputs:`) is a config problem, not a warning.
+pub const REFUSED_OUTPUTS: &[(&str, &str)] = &[(
+    "stan",
+    "NATS Streaming (STAN) is end-of-life upstream and has no maintained client, so Falconer \
+     does not implement it: use the `nats` output with `jetstream: true` (JetStream replaces \
+     NATS Streaming, with acknowledged, persisted messages)",
+)];
+
+/// Why Falconer refuses the falcosidekick output at `path`, if it does.
+pub fn refused(path: &str) -> Option<&'static str> {
+    REFUSED_OUTPUTS
+        .iter()
+        .find(|(p, _)| *p == path)
+        .map(|(_, why)| *why)
+}
 
 /// The first segment of every block path (`aws`, `gcp`, `slack`, …).
 pub fn is_block_root(key: &str) -> bool {

@@ -8,8 +8,11 @@ mod delivery;
 mod duration;
 mod error;
 pub mod falcosidekick;
+mod k8saudit;
 mod lenient;
 mod load;
+mod policy;
+mod reload;
 mod schema;
 mod secret;
 mod secret_files;
@@ -19,16 +22,21 @@ pub use delivery::{
     DEFAULT_SPOOL_BYTES,
 };
 pub use duration::{parse_go_duration, GoDuration};
-pub use error::{join_path, ConfigError, ConfigErrors};
+pub use error::{join_path, ConfigError, ConfigErrors, Problems};
+pub use k8saudit::{
+    K8sAuditSettings, DEFAULT_K8SAUDIT_EVENT_BYTES, DEFAULT_K8SAUDIT_REQUEST_BYTES,
+};
 pub use lenient::{from_value, parse_go_bool, parse_pairs, Lenient, LenientError};
 pub use load::{
     load, load_partial, Config, KindSchema, OutputEntry, Sources, MAX_BATCH_EVENTS,
     MAX_QUEUE_CAPACITY, MIN_STORE_BYTES, NOTLS_ROUTES,
 };
+pub use policy::{DedupSettings, GroupSettings, RouteSettings, SilenceSettings, ThrottleSettings};
+pub use reload::ReloadSettings;
 pub use schema::{
     CommonSettings, GlobalSettings, IngestSettings, MutualTlsClient, OverflowPolicy,
     PrometheusSettings, QueueSettings, ShutdownSettings, TlsClient, TlsServer, COMMON_KEYS,
-    DEFAULT_DATADIR,
+    DEFAULT_DATADIR, DEFAULT_PROMETHEUS_SERIES, MAX_PROMETHEUS_SERIES,
 };
 pub use secret::Secret;
 pub use serde_aux::serde_introspection::serde_introspect;

@@ -7,7 +7,9 @@ use std::path::Path;
 use serde_json::{Map, Value};
 
 use crate::error::{join_path, ConfigErrors};
-use crate::falcosidekick::{is_block_root, GLOBAL_KEYS, NESTED_GLOBAL_KEYS, OUTPUT_BLOCKS};
+use crate::falcosidekick::{
+    is_block_root, refused, GLOBAL_KEYS, NESTED_GLOBAL_KEYS, OUTPUT_BLOCKS,
+};
 use crate::lenient::{from_value, parse_pairs};
 use crate::schema::{CommonSettings, GlobalSettings, COMMON_KEYS};
 use crate::secret_files;
@@ -31,7 +33,7 @@ pub struct KindSchema {
 /// One output instance, validated for its common settings; its kind-specific settings are
 /// checked by the kind (see `falconer-core`). `Debug` leaves the kind's settings out: they
 /// hold credentials.
-#[derive(Clone)]
+#[derive(Clone, PartialEq)]
 pub struct OutputEntry {
     /// Unique instance name (the kind name for a singleton block).
     pub name: String,
@@ -154,8 +156,47 @@ pub fn load_partial(sources: &Sources, kinds: &[KindSchema]) -> (Config, ConfigE
             );
         }
     }
+    if global.ingest.maxconnections == 0 {
+        errors.push("ingest.maxconnections", "must be greater than 0");
+    }
+    if global.ingest.maxconnectionsperclient == 0 {
+        errors.push("ingest.maxconnectionsperclient", "must be greater than 0");
+    }
+    // A zero deadline would turn the slow-client protection off.
+    for (key, limit) in [
+        ("ingest.headertimeout", &global.ingest.headertimeout),
+        ("ingest.idletimeout", &global.ingest.idletimeout),
+        ("ingest.bodytimeout", &global.ingest.bodytimeout),
+    ] {
+        if limit.0.is_zero() {
+            errors.push(key, "must be greater than 0");
+        }
+    }
     if global.ingest.maxbodybytes == 0 {
         errors.push("ingest.maxbodybytes", "must be greater than 0");
+    }
+    let max_series = global.prometheus.maxseries;
+    if max_series == 0 || max_series > crate::schema::MAX_PROMETHEUS_SERIES {
+        errors.push(
+            "prometheus.maxseries",
+            format!(
+                "must be between 1 and {}",
+                crate::schema::MAX_PROMETHEUS_SERIES
+            ),
+        );
+    }
+    global.k8saudit.problems(&mut errors);
+    let audit_port = global.k8saudit.listenport;
+    if audit_port != 0
+        && (audit_port == global.listenport
+            || (global.tlsserver.deploy
+                && !global.tlsserver.notlspaths.is_empty()
+                && audit_port == global.tlsserver.notlsport))
+    {
+        errors.push(
+            "k8saudit.listenport",
+            format!("{audit_port} is already the ingest port or its plain side port"),
+        );
     }
     if global.listenport == 0 {
         errors.push("listenport", "must be between 1 and 65535");
@@ -204,10 +245,14 @@ pub fn load_partial(sources: &Sources, kinds: &[KindSchema]) -> (Config, ConfigE
             continue;
         }
         if let Some(block) = lookup(&block_roots, path) {
-            if is_enabled(block, enabled_by) {
-                warnings.push(format!(
+            if !is_enabled(block, enabled_by) {
+                continue;
+            }
+            match refused(path) {
+                Some(why) => errors.push(*path, why),
+                None => warnings.push(format!(
                     "{path}: this falcosidekick output is not implemented by Falconer yet; the block is ignored"
-                ));
+                )),
             }
         }
     }
@@ -387,6 +432,10 @@ fn list_entry(
         errors.push(format!("{path}.type"), "missing");
         return;
     }
+    if let Some(why) = refused(&kind).filter(|_| !kinds.iter().any(|k| k.name == kind)) {
+        errors.push(format!("{path}.type"), why);
+        return;
+    }
     if !kinds.iter().any(|k| k.name == kind) {
         let known: Vec<&str> = kinds.iter().map(|k| k.name).collect();
         errors.push(
@@ -404,6 +453,23 @@ fn list_entry(
     outputs.push(entry(schema, &name, path, Value::Object(map), errors));
 }
 
+/// The common key an instance key sets, or `None` when it is the kind's own. A kind's own key
+/// that shares its name with a common block (falcosidekick's `rabbitmq.queue`, the queue to
+/// publish to) keeps its scalar values; a map there is still the common block, and
+/// `deliveryqueue` names the output's queue without ambiguity.
+fn common_key<'a>(kind: &KindSchema, key: &'a str, value: &Value) -> Option<&'a str> {
+    if key == DELIVERY_QUEUE {
+        return Some("queue");
+    }
+    if !COMMON_KEYS.contains(&key) || (kind.fields.contains(&key) && !value.is_object()) {
+        return None;
+    }
+    Some(key)
+}
+
+/// Another name of an instance's `queue:` block, for kinds that have a `queue` key of their own.
+const DELIVERY_QUEUE: &str = "deliveryqueue";
+
 /// Splits an instance's common keys from its kind's keys (after reading `<key>file` secrets).
 fn entry(
     kind: &KindSchema,
@@ -420,10 +486,17 @@ fn entry(
             if k == "name" || k == "type" {
                 continue;
             }
-            if COMMON_KEYS.contains(&k.as_str()) {
-                common.insert(k, v);
-            } else {
-                settings.insert(k, v);
+            match common_key(kind, &k, &v) {
+                Some(common_name) if common.contains_key(common_name) => errors.push(
+                    join_path(&path, &k),
+                    "sets the output's queue a second time (`queue` and `deliveryqueue`)",
+                ),
+                Some(common_name) => {
+                    common.insert(common_name.to_owned(), v);
+                }
+                None => {
+                    settings.insert(k, v);
+                }
             }
         }
     }
@@ -456,7 +529,15 @@ fn entry(
 }
 
 /// The routes `tlsserver.notlspaths` may move to the plain-HTTP port.
-pub const NOTLS_ROUTES: &[&str] = &["/", "/ping", "/healthz", "/ready", "/test", "/metrics"];
+pub const NOTLS_ROUTES: &[&str] = &[
+    "/",
+    "/ping",
+    "/healthz",
+    "/ready",
+    "/test",
+    "/metrics",
+    "/k8s-audit",
+];
 
 fn tls_server_problems(tls: &crate::schema::TlsServer, errors: &mut ConfigErrors) {
     for (i, path) in tls.notlspaths.iter().enumerate() {
@@ -596,7 +677,9 @@ fn env_path<'a>(segments: &[&'a str], kinds: &[KindSchema]) -> Option<Vec<&'a st
                     };
                 };
                 let first = rest.first()?;
-                let known = kind.fields.contains(first) || COMMON_KEYS.contains(first);
+                let known = kind.fields.contains(first)
+                    || COMMON_KEYS.contains(first)
+                    || *first == DELIVERY_QUEUE;
                 (known && !matches!(*first, "name" | "type")).then(|| segments.to_vec())
             })
             .or_else(|| unimplemented_block_key(segments, kinds)),
@@ -616,6 +699,8 @@ fn nested_global_fields(root: &str) -> &'static [&'static str] {
         "ingest" => crate::fields_of::<IngestSettings>(),
         "shutdown" => crate::fields_of::<ShutdownSettings>(),
         "deadletter" => crate::fields_of::<crate::DeadLetterSettings>(),
+        "k8saudit" => crate::fields_of::<crate::K8sAuditSettings>(),
+        "reload" => crate::fields_of::<crate::ReloadSettings>(),
         _ => &[],
     }
 }

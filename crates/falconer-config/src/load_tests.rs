@@ -20,7 +20,14 @@ const STDOUT: KindSchema = KindSchema {
     enabled_by: &["enabled"],
     fields: &["enabled"],
 };
-const KINDS: &[KindSchema] = &[WEBHOOK, STDOUT];
+/// falcosidekick's RabbitMQ block has a `queue` key of its own.
+const RABBITMQ: KindSchema = KindSchema {
+    name: "rabbitmq",
+    block: "rabbitmq",
+    enabled_by: &["url"],
+    fields: &["url", "queue"],
+};
+const KINDS: &[KindSchema] = &[WEBHOOK, STDOUT, RABBITMQ];
 
 fn sources(yaml: &str, env: &[(&str, &str)]) -> Sources {
     Sources {
@@ -206,6 +213,21 @@ outputs:
 }
 
 #[test]
+fn ingest_deadlines_cannot_be_turned_off() {
+    let yaml = "ingest:\n  headertimeout: 0s\n  idletimeout: 0\n  bodytimeout: 0s\n";
+    let err = messages(load(&sources(yaml, &[]), KINDS).unwrap_err());
+    for key in ["headertimeout", "idletimeout", "bodytimeout"] {
+        assert!(
+            err.contains(&format!("ingest.{key}: must be greater than 0")),
+            "{err:?}"
+        );
+    }
+    let env = [("INGEST_HEADERTIMEOUT", "0")];
+    let err = messages(load(&sources("", &env), KINDS).unwrap_err());
+    assert_eq!(err, ["ingest.headertimeout: must be greater than 0"]);
+}
+
+#[test]
 fn every_problem_is_reported_with_its_path() {
     let yaml = r#"
 listenport: "many"
@@ -253,6 +275,48 @@ fn unimplemented_falcosidekick_outputs_warn() {
 }
 
 #[test]
+fn a_stan_block_is_refused_with_a_pointer_to_nats_jetstream() {
+    let yaml = "stan:\n  hostport: nats://nats:4222\n  clusterid: falco\n  clientid: sidekick\noutputs:\n  - name: streaming\n    type: stan\n    hostport: nats://nats:4222\n";
+    let err = messages(load(&sources(yaml, &[]), KINDS).unwrap_err());
+    assert_eq!(err.len(), 2, "{err:#?}");
+    assert!(
+        err[0].starts_with("stan: NATS Streaming (STAN) is end-of-life"),
+        "{err:#?}"
+    );
+    assert!(
+        err[0].contains("`nats` output with `jetstream: true`"),
+        "{err:#?}"
+    );
+    assert!(
+        err[1].starts_with("outputs[0] (streaming).type: NATS Streaming"),
+        "{err:#?}"
+    );
+    // From the environment alone, as falcosidekick's Helm chart configures it.
+    let env = [
+        ("STAN_HOSTPORT", "nats://nats:4222"),
+        ("STAN_CLUSTERID", "falco"),
+        ("STAN_CLIENTID", "sidekick"),
+    ];
+    let err = messages(
+        load(
+            &Sources {
+                yaml: None,
+                env: env
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                    .collect(),
+            },
+            KINDS,
+        )
+        .unwrap_err(),
+    );
+    assert!(err[0].starts_with("stan: NATS Streaming"), "{err:#?}");
+    // A block that falcosidekick would not enable either stays a no-op.
+    let config = load(&sources("stan:\n  hostport: \"\"\n", &[]), KINDS).unwrap();
+    assert!(config.warnings.is_empty(), "{:?}", config.warnings);
+}
+
+#[test]
 fn tls_server_settings_are_checked() {
     let yaml = "tlsserver:\n  deploy: true\n  certfile: \"\"\n  mutualtls: true\n  cacertfile: \"\"\n  notlspaths: [/ping, /admin]\n";
     let mut err = messages(load(&sources(yaml, &[]), KINDS).unwrap_err());
@@ -262,7 +326,7 @@ fn tls_server_settings_are_checked() {
         vec![
             "tlsserver.cacertfile: must name the CA of the client certificates (mutualtls is on)",
             "tlsserver.certfile: must name a PEM file",
-            "tlsserver.notlspaths[1]: \"/admin\" is not one of /, /ping, /healthz, /ready, /test, /metrics",
+            "tlsserver.notlspaths[1]: \"/admin\" is not one of /, /ping, /healthz, /ready, /test, /metrics, /k8s-audit",
         ]
     );
     let ok = load(
@@ -507,4 +571,146 @@ fn nested_blocks_inherit_the_parent_blocks_shared_keys() {
     .unwrap();
     assert_eq!(config.outputs.len(), 1, "{:?}", config.warnings);
     assert_eq!(config.outputs[0].settings["region"], "ap-south-1");
+}
+
+#[test]
+fn prometheus_series_settings_load_from_file_and_env() {
+    let config = load(&sources("", &[]), KINDS).unwrap();
+    assert_eq!(config.global.prometheus.maxseries, 5000);
+    assert!(config.global.prometheus.k8slabels);
+
+    let yaml = "prometheus:\n  maxseries: 100\n  k8slabels: false\n";
+    let config = load(&sources(yaml, &[]), KINDS).unwrap();
+    assert_eq!(config.global.prometheus.maxseries, 100);
+    assert!(!config.global.prometheus.k8slabels);
+
+    let env = [
+        ("PROMETHEUS_MAXSERIES", "20000"),
+        ("PROMETHEUS_K8SLABELS", "true"),
+    ];
+    let config = load(&sources(yaml, &env), KINDS).unwrap();
+    assert_eq!(config.global.prometheus.maxseries, 20000);
+    assert!(config.global.prometheus.k8slabels);
+}
+
+#[test]
+fn invalid_prometheus_series_settings_are_errors_with_their_path() {
+    let err = messages(load(&sources("prometheus:\n  maxseries: 0\n", &[]), KINDS).unwrap_err());
+    assert_eq!(
+        err,
+        vec!["prometheus.maxseries: must be between 1 and 10000000"]
+    );
+    for (var, value, path) in [
+        ("PROMETHEUS_MAXSERIES", "lots", "prometheus.maxseries: "),
+        ("PROMETHEUS_MAXSERIES", "-1", "prometheus.maxseries: "),
+        ("PROMETHEUS_K8SLABELS", "maybe", "prometheus.k8slabels: "),
+    ] {
+        let err = messages(load(&sources("", &[(var, value)]), KINDS).unwrap_err());
+        assert_eq!(err.len(), 1, "{err:?}");
+        assert!(err[0].starts_with(path), "{var}={value}: {err:?}");
+    }
+}
+
+#[test]
+fn k8saudit_settings_load_from_file_and_env_and_are_checked() {
+    let config = load(&sources("", &[]), KINDS).unwrap();
+    assert_eq!(config.global.k8saudit, crate::K8sAuditSettings::default());
+    assert!(!config.global.k8saudit.enabled);
+    assert_eq!(config.global.k8saudit.maxrequestbytes, 12 << 20);
+    assert_eq!(config.global.k8saudit.maxeventbytes, 256 << 10);
+
+    let yaml = "k8saudit:\n  enabled: true\n  rulesfiles: [default, /etc/falconer/local.yaml]\n  rulematching: all\n";
+    let config = load(&sources(yaml, &[]), KINDS).unwrap();
+    assert!(config.global.k8saudit.enabled);
+    assert_eq!(
+        config.global.k8saudit.rulesfiles,
+        ["default", "/etc/falconer/local.yaml"]
+    );
+    assert_eq!(config.global.k8saudit.rulematching, "all");
+
+    let env = [
+        ("K8SAUDIT_ENABLED", "true"),
+        ("K8SAUDIT_RULESFILES", "/a.yaml,/b.yaml"),
+        ("K8SAUDIT_MAXEVENTBYTES", "1000"),
+    ];
+    let config = load(&sources("", &env), KINDS).unwrap();
+    assert!(config.global.k8saudit.enabled);
+    assert_eq!(config.global.k8saudit.rulesfiles, ["/a.yaml", "/b.yaml"]);
+    assert_eq!(config.global.k8saudit.maxeventbytes, 1000);
+
+    let yaml = "k8saudit:\n  rulematching: some\n  maxrequestbytes: 0\n  port: 9765\n";
+    let err = messages(load(&sources(yaml, &[]), KINDS).unwrap_err());
+    assert_eq!(err.len(), 1, "{err:?}");
+    assert!(err[0].starts_with("k8saudit"), "{err:?}");
+    let err = messages(load(&sources("k8saudit:\n  listenport: 2801\n", &[]), KINDS).unwrap_err());
+    assert_eq!(
+        err,
+        ["k8saudit.listenport: 2801 is already the ingest port or its plain side port"]
+    );
+    let yaml = "k8saudit:\n  rulematching: some\n  maxrequestbytes: 0\n";
+    let err = messages(load(&sources(yaml, &[]), KINDS).unwrap_err());
+    assert_eq!(
+        err,
+        [
+            "k8saudit.rulematching: must be first or all, not \"some\"",
+            "k8saudit.maxrequestbytes: must be greater than 0"
+        ]
+    );
+}
+
+#[test]
+fn a_kinds_own_queue_key_is_not_the_delivery_queue() {
+    // falcosidekick's two RabbitMQ keys, as its users write them.
+    let yaml = "rabbitmq:\n  url: amqp://guest:guest@localhost:5672/\n  queue: falco\n";
+    let config = load(&sources(yaml, &[]), KINDS).unwrap();
+    assert_eq!(config.outputs[0].settings["queue"], "falco");
+    assert_eq!(
+        config.outputs[0].common.queue,
+        crate::QueueSettings::default()
+    );
+    // The same from the environment.
+    let env = [
+        ("RABBITMQ_URL", "amqp://guest:guest@localhost:5672/"),
+        ("RABBITMQ_QUEUE", "falco"),
+    ];
+    let config = load(&sources("", &env), KINDS).unwrap();
+    assert_eq!(config.outputs[0].settings["queue"], "falco");
+    // A map is still the output's queue; `deliveryqueue` names it beside the kind's key.
+    let yaml = r#"
+outputs:
+  - name: a
+    type: rabbitmq
+    url: amqp://localhost/
+    queue: { capacity: 10 }
+  - name: b
+    type: rabbitmq
+    url: amqp://localhost/
+    queue: falco
+    deliveryqueue: { capacity: 20, overflow: reject }
+"#;
+    let config = load(&sources(yaml, &[]), KINDS).unwrap();
+    assert_eq!(config.outputs[0].common.queue.capacity, 10);
+    assert!(config.outputs[0].settings.get("queue").is_none());
+    assert_eq!(config.outputs[1].settings["queue"], "falco");
+    assert_eq!(config.outputs[1].common.queue.capacity, 20);
+    assert_eq!(
+        config.outputs[1].common.queue.overflow,
+        OverflowPolicy::Reject
+    );
+    let env = [
+        ("RABBITMQ_URL", "amqp://localhost/"),
+        ("RABBITMQ_QUEUE", "falco"),
+        ("RABBITMQ_DELIVERYQUEUE_CAPACITY", "30"),
+    ];
+    let config = load(&sources("", &env), KINDS).unwrap();
+    assert_eq!(config.outputs[0].settings["queue"], "falco");
+    assert_eq!(config.outputs[0].common.queue.capacity, 30);
+    // Both names at once is a mistake, reported with its path.
+    let yaml = "outputs:\n  - {name: c, type: webhook, address: http://a/, queue: {capacity: 1}, deliveryqueue: {capacity: 2}}\n";
+    let errs = messages(load(&sources(yaml, &[]), KINDS).unwrap_err());
+    assert!(
+        errs.iter()
+            .any(|e| e.starts_with("outputs[0] (c).") && e.contains("a second time")),
+        "{errs:?}"
+    );
 }

@@ -14,7 +14,7 @@ use crate::secret::Secret;
 
 /// Top-level settings. Keys are falcosidekick's (`listenport`, `customfields`, …); Falconer's
 /// additions are `ingest`, `shutdown` and `outputs`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct GlobalSettings {
     /// Address to bind (`""` = all interfaces).
@@ -55,6 +55,17 @@ pub struct GlobalSettings {
     /// The built-in event UI and store (`ui:`), kept raw here and read by the binary with
     /// the UI crate's own types; `None` when the block is absent.
     pub ui: Option<serde_json::Value>,
+    /// The routing tree: tried in order, each sends what it matches to its outputs. An
+    /// output named in a route or in `defaultroute` gets alerts only through them.
+    pub routes: Vec<crate::RouteSettings>,
+    /// Outputs for an alert no route matched.
+    pub defaultroute: Vec<String>,
+    /// Silences kept in the config file (GitOps); the API adds more at run time.
+    pub silences: Vec<crate::SilenceSettings>,
+    /// Kubernetes audit events on `POST /k8s-audit` (`k8saudit:`).
+    pub k8saudit: crate::K8sAuditSettings,
+    /// Live reload: file watch and `POST /-/reload`.
+    pub reload: crate::ReloadSettings,
 }
 
 impl Default for GlobalSettings {
@@ -78,6 +89,11 @@ impl Default for GlobalSettings {
             datadir: DEFAULT_DATADIR.into(),
             deadletter: DeadLetterSettings::default(),
             ui: None,
+            routes: Vec::new(),
+            defaultroute: Vec::new(),
+            silences: Vec::new(),
+            k8saudit: crate::K8sAuditSettings::default(),
+            reload: crate::ReloadSettings::default(),
         }
     }
 }
@@ -87,7 +103,7 @@ impl Default for GlobalSettings {
 pub const DEFAULT_DATADIR: &str = "falconer-data";
 
 /// `mutualtlsclient.*`
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MutualTlsClient {
     /// Client certificate (PEM).
@@ -99,7 +115,7 @@ pub struct MutualTlsClient {
 }
 
 /// `tlsclient.*`
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TlsClient {
     /// A CA bundle (PEM) trusted in addition to the system roots.
@@ -107,7 +123,7 @@ pub struct TlsClient {
 }
 
 /// `tlsserver.*`: TLS (and mTLS) on the ingest port, and a plain-HTTP side port.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TlsServer {
     /// Serve ingest over TLS.
@@ -146,22 +162,60 @@ impl Default for TlsServer {
 }
 
 /// `prometheus.*`
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PrometheusSettings {
     /// Output fields added as labels of `falcosecurity_falcosidekick_falco_events_total`
     /// (comma list).
     pub extralabels: String,
+    /// Falconer: most series each alert-driven family (`falconer_alerts_total`,
+    /// `falcosecurity_falcosidekick_falco_events_total`) creates for distinct label sets.
+    /// Past it, alerts with a new label set are counted on an `other` series (rule, hostname,
+    /// pod, namespace and extra labels read `other`) and in
+    /// `falconer_metrics_series_folded_total`. Between 1 and [`MAX_PROMETHEUS_SERIES`].
+    pub maxseries: usize,
+    /// Falconer: whether `falcosecurity_falcosidekick_falco_events_total` has the
+    /// `k8s_ns_name` and `k8s_pod_name` labels (falcosidekick has them; one series per pod
+    /// is many series in a large cluster).
+    pub k8slabels: bool,
+}
+
+/// Default of `prometheus.maxseries`: a few thousand series per family cover a default
+/// ruleset (about 100 rules) on dozens of nodes, and keep a scrape around 1 MiB.
+pub const DEFAULT_PROMETHEUS_SERIES: usize = 5000;
+
+/// Largest `prometheus.maxseries` accepted.
+pub const MAX_PROMETHEUS_SERIES: usize = 10_000_000;
+
+impl Default for PrometheusSettings {
+    fn default() -> Self {
+        PrometheusSettings {
+            extralabels: String::new(),
+            maxseries: DEFAULT_PROMETHEUS_SERIES,
+            k8slabels: true,
+        }
+    }
 }
 
 /// `ingest.*`: limits of the ingest server.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct IngestSettings {
     /// Largest accepted request body; larger ones get 413.
     pub maxbodybytes: usize,
-    /// Time a client has to send its request headers.
+    /// Time a client has from connecting (TLS handshake included) to sending a complete
+    /// request head, and for each later request head on a keep-alive connection; a socket
+    /// that sends nothing, or only part of an HTTP/2 preface, is closed when it runs out.
     pub headertimeout: GoDuration,
+    /// A keep-alive connection with no request in progress for this long is closed; so is a
+    /// request on which no byte moves for this long.
+    pub idletimeout: GoDuration,
+    /// Open client connections at most, on the ingest port and its plain side port together.
+    /// At the cap a new connection takes the place of an idle one (never-used ones first);
+    /// when all are busy it is refused. Lowered at start to fit the open-files limit.
+    pub maxconnections: usize,
+    /// Open connections from one client address at most (same eviction rule).
+    pub maxconnectionsperclient: usize,
     /// Time a client has to send its request body.
     pub bodytimeout: GoDuration,
     /// When set, ingest requests (`POST /`, `/test`) must carry `Authorization: Bearer
@@ -178,6 +232,9 @@ impl Default for IngestSettings {
         IngestSettings {
             maxbodybytes: 1024 * 1024,
             headertimeout: GoDuration::from_secs(10),
+            idletimeout: GoDuration::from_secs(120),
+            maxconnections: 4096,
+            maxconnectionsperclient: 256,
             bodytimeout: GoDuration::from_secs(30),
             token: Secret::default(),
             ratelimit: 0,
@@ -187,7 +244,7 @@ impl Default for IngestSettings {
 }
 
 /// `shutdown.*`
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ShutdownSettings {
     /// How long queued alerts may take to drain after SIGTERM/SIGINT.
@@ -215,10 +272,14 @@ pub const COMMON_KEYS: &[&str] = &[
     "breaker",
     "batch",
     "spool",
+    "match",
+    "throttle",
+    "dedup",
+    "group",
 ];
 
 /// Settings shared by every output instance.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct CommonSettings {
     /// Lowest priority delivered (`""` = all), falcosidekick semantics.
@@ -238,6 +299,16 @@ pub struct CommonSettings {
     pub batch: BatchSettings,
     /// The durable spool.
     pub spool: SpoolSettings,
+    /// Condition over the alert this instance requires (besides `minimumpriority`), in
+    /// Falco's condition syntax: `source = k8s_audit and k8s.ns.name in (payments, billing)`.
+    #[serde(rename = "match")]
+    pub condition: String,
+    /// At most `max` alerts per key per window; the excess is summarised.
+    pub throttle: Option<crate::ThrottleSettings>,
+    /// Alerts with the same key within the window are sent once; repeats are summarised.
+    pub dedup: Option<crate::DedupSettings>,
+    /// Alerts with the same key are collected for `wait` and sent as one.
+    pub group: Option<crate::GroupSettings>,
 }
 
 impl Default for CommonSettings {
@@ -251,6 +322,10 @@ impl Default for CommonSettings {
             breaker: BreakerSettings::default(),
             batch: BatchSettings::default(),
             spool: SpoolSettings::default(),
+            condition: String::new(),
+            throttle: None,
+            dedup: None,
+            group: None,
         }
     }
 }
@@ -263,7 +338,7 @@ impl CommonSettings {
 }
 
 /// An output instance's queue.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct QueueSettings {
     /// Alerts waiting for delivery at most.

@@ -9,7 +9,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use falconer_event::Alert;
@@ -93,7 +93,7 @@ pub struct DeadLetters {
     write_errors: IntCounter,
     /// One log throttle per output, so that one noisy output does not hide another's.
     logs: Mutex<HashMap<String, Arc<LogThrottle>>>,
-    redirect: OnceLock<Redirect>,
+    redirect: arc_swap::ArcSwapOption<Redirect>,
 }
 
 struct Redirect {
@@ -146,7 +146,7 @@ impl DeadLetters {
             path: Some(path),
             write_errors,
             logs: Mutex::default(),
-            redirect: OnceLock::new(),
+            redirect: arc_swap::ArcSwapOption::empty(),
         }))
     }
 
@@ -157,7 +157,7 @@ impl DeadLetters {
             path: None,
             write_errors,
             logs: Mutex::default(),
-            redirect: OnceLock::new(),
+            redirect: arc_swap::ArcSwapOption::empty(),
         })
     }
 
@@ -166,19 +166,25 @@ impl DeadLetters {
         self.path.as_deref()
     }
 
-    /// Sends dead letters to output `name` (its queue) rather than to the file; what does not
-    /// fit its queue, and its own dead letters, still go to the file.
+    /// Dead letters go to the file again.
+    pub(crate) fn stop_redirect(&self) {
+        self.redirect.store(None);
+    }
+
+    /// Sends dead letters to output `name` (its queue) rather than to the file, replacing an
+    /// earlier redirect; what does not fit its queue, and its own dead letters, still go to
+    /// the file.
     pub(crate) fn redirect_to(
         &self,
         output: String,
         queue: mpsc::Sender<Envelope>,
         metrics: OutputMetrics,
     ) {
-        let _ = self.redirect.set(Redirect {
+        self.redirect.store(Some(Arc::new(Redirect {
             output,
             queue,
             metrics,
-        });
+        })));
     }
 
     /// An output gives up on `alerts`: counts them as dropped for `reason`, keeps them as dead
@@ -240,7 +246,7 @@ impl DeadLetters {
     }
 
     fn keep(&self, meta: &DeadLetterMeta, alert: &Arc<Alert>) -> bool {
-        if let Some(r) = self.redirect.get() {
+        if let Some(r) = self.redirect.load().as_ref() {
             if r.output != meta.output {
                 let envelope = Envelope::new(alert.clone(), Instant::now());
                 r.metrics.queue_depth.inc();

@@ -1,48 +1,33 @@
-//! The router: hands each accepted alert to every output instance whose filter matches, into
-//! its bounded queue or its durable spool, without waiting on any output's I/O; and at
+//! The router: hands each accepted alert to every output instance the alert policy selects,
+//! into its bounded queue or its durable spool, without waiting on any output's I/O; and at
 //! shutdown drains the outputs within the grace period, then settles what is left.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use falconer_config::{GlobalSettings, OutputEntry, OverflowPolicy};
-use falconer_event::{Alert, Priority};
-use falconer_metrics::{DropReason, Metrics, OutputMetrics};
-use falconer_spool::{Spool, SpoolError};
+use arc_swap::ArcSwap;
+use chrono::{DateTime, Utc};
+use falconer_config::{ConfigErrors, GlobalSettings, OutputEntry, OverflowPolicy};
+use falconer_event::Alert;
+use falconer_metrics::{DropReason, Metrics};
+use falconer_policy::{Decision, Policy, Silences};
+use falconer_spool::SpoolError;
 use tokio::sync::{mpsc, oneshot, Mutex};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
-use tracing::{error, info, warn};
+use tracing::{error, warn};
 
-use crate::breaker::Breaker;
 use crate::deadletter::DeadLetters;
 use crate::error::BuildError;
-use crate::kind::{BuildContext, OutputKind};
+use crate::kind::{BuildContext, OutputKind, Resources};
+use crate::lane::{start_lane, Fingerprint, Intake, Lane, Parents};
 use crate::output::Output;
 use crate::plan::PlannedOutput;
-use crate::retry::RetryPolicy;
-use crate::source::{BatchLimits, Batcher, Source, SpoolSource};
-use crate::throttle::LogThrottle;
-use crate::worker::{self, Delivery, Envelope, Stop, UNLIMITED_CONCURRENCY};
-
-enum Intake {
-    Memory(mpsc::Sender<Envelope>),
-    Spool(Spool<Envelope>),
-}
-
-struct Route {
-    name: String,
-    minimum: Option<Priority>,
-    overflow: OverflowPolicy,
-    intake: Intake,
-    metrics: OutputMetrics,
-    alive: Arc<AtomicBool>,
-    breaker: Arc<Breaker>,
-    drop_log: LogThrottle,
-}
+use crate::source::BatchLimits;
+use crate::worker::Envelope;
 
 /// What became of one alert.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -84,25 +69,58 @@ pub enum StartError {
     /// The dead-letter store or a spool could not be opened.
     #[error("{0}")]
     Storage(String),
+    /// The alert policy (routes, matches, silences, noise control) is invalid.
+    #[error("{0}")]
+    Policy(ConfigErrors),
 }
 
-/// Routes alerts to output workers.
+/// The outputs in force and the policy that selects among them, swapped whole on reload so
+/// that every alert sees one configuration.
+pub(crate) struct Table {
+    pub(crate) lanes: Vec<Arc<Lane>>,
+    pub(crate) policy: Arc<Policy>,
+}
+
+/// A worker task and the lane it serves.
+pub(crate) struct Worker {
+    pub(crate) lane: u64,
+    pub(crate) handle: JoinHandle<()>,
+}
+
+/// Routes alerts to output workers by the alert policy (routes, filters, silences, noise
+/// control).
 pub struct Dispatcher {
-    routes: Vec<Route>,
-    workers: Mutex<Vec<JoinHandle<()>>>,
-    closing: CancellationToken,
-    deadline: CancellationToken,
-    dead: Arc<DeadLetters>,
+    pub(crate) table: Arc<ArcSwap<Table>>,
+    /// The config file's silences and the API's, together.
+    silences: ArcSwap<Silences>,
+    /// The API's silences (kept to be merged again with a reloaded config's).
+    api_silences: std::sync::Mutex<Silences>,
+    pub(crate) workers: Mutex<Vec<Worker>>,
+    pub(crate) closing: CancellationToken,
+    pub(crate) deadline: CancellationToken,
+    pub(crate) dead: Arc<DeadLetters>,
+    pub(crate) datadir: PathBuf,
+    /// One reload at a time.
+    pub(crate) reloading: Mutex<()>,
+    pub(crate) next_lane: std::sync::atomic::AtomicU64,
+    /// What outputs built by a reload are given.
+    pub(crate) resources: Resources,
 }
 
 impl std::fmt::Debug for Dispatcher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let names: Vec<&str> = self.routes.iter().map(|r| r.name.as_str()).collect();
         f.debug_struct("Dispatcher")
-            .field("outputs", &names)
+            .field("outputs", &self.outputs())
             .finish()
     }
 }
+
+/// Output field that marks a silenced alert kept by the event store: the silence's id.
+pub const SILENCED_FIELD: &str = "falconer.silenced";
+
+/// How often held-back alerts are checked for a closed window (throttle, dedup and group
+/// summaries are sent within this of their window's end).
+const NOISE_TICK: Duration = Duration::from_secs(1);
 
 /// The file of an output instance's spool under the data directory.
 pub fn spool_path(datadir: &Path, output: &str) -> PathBuf {
@@ -138,245 +156,253 @@ pub fn open_dead_letters(
 }
 
 impl Dispatcher {
-    /// Builds every planned output, opens the dead-letter store and the spools, and starts
-    /// the workers. Fails with every build error.
+    /// Builds every planned output, compiles the alert policy, opens the dead-letter store
+    /// and the spools, and starts the workers. Fails with every build or policy error.
     pub async fn start(
         planned: Vec<PlannedOutput>,
         metrics: &Metrics,
         global: Arc<GlobalSettings>,
     ) -> Result<Self, StartError> {
-        let mut errors = Vec::new();
-        let mut built = Vec::new();
-        for p in planned {
-            let cx = BuildContext {
-                name: p.entry.name.clone(),
-                path: p.entry.path.clone(),
-                global: global.clone(),
-            };
-            let mut kind = p.kind;
-            kind.defaults = p.prepared.defaults();
-            match p.prepared.build(cx).await {
-                Ok(output) => built.push(BuiltOutput {
-                    entry: p.entry,
-                    kind,
-                    output,
-                }),
-                Err(e) => errors.push(e),
-            }
-        }
-        if !errors.is_empty() {
-            return Err(StartError::Build(errors));
-        }
+        Self::start_with(planned, metrics, global, Resources::default()).await
+    }
+
+    /// [`Dispatcher::start`], giving the outputs (and those a reload builds) `resources`.
+    pub async fn start_with(
+        planned: Vec<PlannedOutput>,
+        metrics: &Metrics,
+        global: Arc<GlobalSettings>,
+        resources: Resources,
+    ) -> Result<Self, StartError> {
+        let entries: Vec<OutputEntry> = planned.iter().map(|p| p.entry.clone()).collect();
+        let policy =
+            Policy::compile_for(&entries, &global, Utc::now()).map_err(StartError::Policy)?;
+        let built = build_all(planned, &global, &resources).await?;
         let dead = open_dead_letters(&global, metrics)?;
-        let dispatcher = Self::launch(built, metrics, dead, Path::new(&global.datadir))?;
+        let mut dispatcher = Self::launch_with(
+            built,
+            policy,
+            &global,
+            metrics,
+            dead,
+            Path::new(&global.datadir),
+        )?;
+        dispatcher.resources = resources;
         if !global.deadletter.output.is_empty() {
             dispatcher.redirect_dead_letters(&global.deadletter.output);
         }
         Ok(dispatcher)
     }
 
-    /// Starts a worker for each built output; spools live under `datadir`.
+    /// Starts a worker for each built output with no policy beyond each output's own
+    /// filters; spools live under `datadir`.
     pub fn launch(
         built: Vec<BuiltOutput>,
         metrics: &Metrics,
         dead: Arc<DeadLetters>,
         datadir: &Path,
     ) -> Result<Self, StartError> {
+        let global = GlobalSettings::default();
+        let entries: Vec<OutputEntry> = built.iter().map(|b| b.entry.clone()).collect();
+        let policy =
+            Policy::compile_for(&entries, &global, Utc::now()).map_err(StartError::Policy)?;
+        Self::launch_with(built, policy, &global, metrics, dead, datadir)
+    }
+
+    /// Starts a worker for each built output under `policy`, whose outputs are `built`'s,
+    /// in order.
+    pub fn launch_with(
+        built: Vec<BuiltOutput>,
+        policy: Policy,
+        global: &GlobalSettings,
+        metrics: &Metrics,
+        dead: Arc<DeadLetters>,
+        datadir: &Path,
+    ) -> Result<Self, StartError> {
+        check_spool_files(built.iter().map(|b| &b.entry), datadir)?;
         let closing = CancellationToken::new();
         let deadline = CancellationToken::new();
-        let mut routes = Vec::new();
-        let mut workers = Vec::new();
-        let mut spool_files = std::collections::BTreeMap::new();
-        for BuiltOutput {
-            entry,
-            kind,
-            output,
-        } in built
-        {
-            let common = &entry.common;
-            let output_metrics = metrics.output(&entry.name, kind.name, kind.destination);
-            let alive = Arc::new(AtomicBool::new(true));
-            let policy = RetryPolicy::resolve(common, &kind.defaults);
-            let breaker = Arc::new(Breaker::new(
-                common.breaker.failures,
-                common.breaker.cooldown.0,
-                Some(&output_metrics),
-            ));
-            let limits = batch_limits(&entry, &kind);
-            let (intake, source, spool) = if common.spool.enabled {
-                let path = spool_path(datadir, &entry.name);
-                if let Some(other) = spool_files.insert(path.clone(), entry.name.clone()) {
-                    return Err(StartError::Storage(format!(
-                        "outputs {other:?} and {:?} would share the spool file {}; rename one",
-                        entry.name,
-                        path.display()
-                    )));
-                }
-                let (hot_tx, hot_rx) = mpsc::channel(common.queue.capacity);
-                let gauge = output_metrics.spool_bytes.clone();
-                let on_used = Box::new(move |used: u64| gauge.set(used as i64));
-                let spool =
-                    Spool::open(&path, common.spool.maxbytes, hot_tx, on_used).map_err(|e| {
-                        StartError::Storage(format!(
-                            "{}: spool {}: {e}",
-                            entry.path,
-                            path.display()
-                        ))
-                    })?;
-                output_metrics.spool_bytes.set(spool.used() as i64);
-                let backlog = spool.committed().saturating_sub(spool.first_pending() - 1);
-                if backlog > 0 {
-                    info!(output = %entry.name, records = backlog, "Replaying alerts left in the spool.");
-                }
-                output_metrics.queue_depth.set(backlog as i64);
-                let source = SpoolSource::new(spool.clone(), hot_rx, output_metrics.clone());
-                (
-                    Intake::Spool(spool.clone()),
-                    Source::Spool(Box::new(source)),
-                    Some(spool),
-                )
-            } else {
-                let (tx, rx) = mpsc::channel(common.queue.capacity);
-                (Intake::Memory(tx), Source::Memory(rx), None)
-            };
-            let concurrency = match common.maxconcurrentrequests {
-                0 => UNLIMITED_CONCURRENCY,
-                n => n.min(UNLIMITED_CONCURRENCY),
-            };
-            info!(
-                output = %entry.name,
-                kind = kind.name,
-                minimumpriority = ?common.minimum_priority(),
-                concurrency,
-                queue = common.queue.capacity,
-                spool = common.spool.enabled,
-                max_attempts = policy.max_attempts,
-                batch = limits.max_events,
-                "Output enabled."
-            );
-            let delivery = Arc::new(Delivery {
-                output,
-                timeout: common.timeout.0,
-                policy,
-                breaker: breaker.clone(),
-                metrics: output_metrics.clone(),
-                dead: dead.clone(),
-                spool,
-                retry_log: LogThrottle::new(1000),
-            });
-            workers.push(tokio::spawn(worker::run(
-                Batcher::new(source, limits),
-                delivery,
-                concurrency,
-                Stop {
-                    closing: closing.clone(),
-                    deadline: deadline.clone(),
-                },
-                alive.clone(),
-            )));
-            routes.push(Route {
-                name: entry.name.clone(),
-                minimum: common.minimum_priority(),
-                overflow: common.queue.overflow,
-                intake,
-                metrics: output_metrics,
-                alive,
-                breaker,
-                drop_log: LogThrottle::new(1000),
-            });
-        }
-        Ok(Dispatcher {
-            routes,
-            workers: Mutex::new(workers),
+        let dispatcher = Dispatcher {
+            table: Arc::new(ArcSwap::from_pointee(Table {
+                lanes: Vec::new(),
+                policy: Arc::new(Policy::default()),
+            })),
+            silences: ArcSwap::from_pointee(Silences::new(policy.config_silences().to_vec())),
+            api_silences: std::sync::Mutex::default(),
+            workers: Mutex::new(Vec::new()),
             closing,
             deadline,
             dead,
-        })
+            datadir: datadir.to_owned(),
+            reloading: Mutex::new(()),
+            next_lane: std::sync::atomic::AtomicU64::new(0),
+            resources: Resources::default(),
+        };
+        let mut lanes = Vec::new();
+        let mut workers = Vec::new();
+        for b in built {
+            let fingerprint = Fingerprint::of(&b.entry, global);
+            let (lane, handle) = dispatcher.start_lane(b, fingerprint, metrics)?;
+            workers.push(Worker {
+                lane: lane.id,
+                handle,
+            });
+            lanes.push(Arc::new(lane));
+        }
+        dispatcher.table.store(Arc::new(Table {
+            lanes,
+            policy: Arc::new(policy),
+        }));
+        let ticker = tokio::spawn(noise_ticker(
+            dispatcher.table.clone(),
+            dispatcher.dead.clone(),
+            dispatcher.closing.clone(),
+        ));
+        workers.push(Worker {
+            lane: u64::MAX,
+            handle: ticker,
+        });
+        if let Ok(mut w) = dispatcher.workers.try_lock() {
+            w.extend(workers);
+        }
+        Ok(dispatcher)
+    }
+
+    pub(crate) fn start_lane(
+        &self,
+        built: BuiltOutput,
+        fingerprint: Fingerprint,
+        metrics: &Metrics,
+    ) -> Result<(Lane, JoinHandle<()>), StartError> {
+        let id = self
+            .next_lane
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        start_lane(
+            id,
+            built,
+            fingerprint,
+            metrics,
+            &self.dead,
+            &self.datadir,
+            &Parents {
+                closing: &self.closing,
+                deadline: &self.deadline,
+            },
+        )
     }
 
     /// Sends dead letters to the output instance named `output` (`deadletter.output`) rather
     /// than to the file; a spooled output cannot take them (they go to the file).
     pub fn redirect_dead_letters(&self, output: &str) {
-        if let Some(route) = self.routes.iter().find(|r| r.name == output) {
-            if let Intake::Memory(tx) = &route.intake {
-                self.dead
-                    .redirect_to(route.name.clone(), tx.clone(), route.metrics.clone());
-            } else if let Intake::Spool(_) = &route.intake {
-                warn!(output, "deadletter.output names a spooled output; dead letters go to the file instead.");
-            }
+        let table = self.table.load();
+        match table.lanes.iter().find(|l| l.name == output) {
+            Some(lane) => match &lane.intake {
+                Intake::Memory(tx) => {
+                    self.dead
+                        .redirect_to(lane.name.clone(), tx.clone(), lane.metrics.clone());
+                }
+                Intake::Spool(_) => {
+                    self.dead.stop_redirect();
+                    warn!(output, "deadletter.output names a spooled output; dead letters go to the file instead.");
+                }
+            },
+            None => self.dead.stop_redirect(),
         }
     }
 
-    /// Queues `alert` for every output whose `minimumpriority` it meets (the `/test` alert
-    /// meets every one). Outputs with a spool are answered once the alert is on disk (group
-    /// commit); in-memory queues never wait. A full queue or spool is handled by the output's
-    /// overflow policy.
+    /// Replaces the silences created through the API (the config file's stay).
+    pub fn set_api_silences(&self, silences: Silences) {
+        *self
+            .api_silences
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = silences;
+        self.merge_silences();
+    }
+
+    /// Every silence in force: the config file's, then the API's.
+    pub fn silences(&self) -> Arc<Silences> {
+        self.silences.load_full()
+    }
+
+    pub(crate) fn merge_silences(&self) {
+        let table = self.table.load();
+        let api = self
+            .api_silences
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        let mut all = table.policy.config_silences().to_vec();
+        all.extend(api.iter().cloned());
+        self.silences.store(Arc::new(Silences::new(all)));
+    }
+
+    /// The policy in force.
+    pub fn policy(&self) -> Arc<Policy> {
+        self.table.load().policy.clone()
+    }
+
+    /// Queues `alert` for every output the policy selects: its routes, `minimumpriority`
+    /// and `match`, silences and noise control (the `/test` alert goes to every output).
+    /// Outputs with a spool are answered once the alert is on disk (group commit); in-memory
+    /// queues never wait. A full queue or spool is handled by the output's overflow policy.
     pub async fn dispatch(&self, alert: Arc<Alert>) -> DispatchOutcome {
-        let mut outcome = DispatchOutcome::default();
+        let table = self.table.load_full();
+        let silences = self.silences.load_full();
         let now = Instant::now();
-        let mut commits: Vec<(&Route, oneshot::Receiver<Result<u64, SpoolError>>)> = Vec::new();
-        for route in &self.routes {
-            if !alert.is_test() && route.minimum.is_some_and(|min| alert.priority < min) {
-                continue;
-            }
-            if self.closing.is_cancelled() {
-                self.refuse(route, &alert, DropReason::Shutdown, &mut outcome);
-                continue;
-            }
-            let envelope = Envelope::new(alert.clone(), now);
-            match &route.intake {
-                Intake::Memory(tx) => {
-                    // Raised before sending so the worker's decrement never makes it negative.
-                    route.metrics.queue_depth.inc();
-                    match tx.try_send(envelope) {
-                        Ok(()) => outcome.queued += 1,
-                        Err(e) => {
-                            route.metrics.queue_depth.dec();
-                            let reason = match e {
-                                mpsc::error::TrySendError::Full(_) => DropReason::QueueFull,
-                                mpsc::error::TrySendError::Closed(_) => DropReason::Shutdown,
-                            };
-                            self.refuse(route, &alert, reason, &mut outcome);
-                        }
-                    }
+        let wall = if silences.is_empty() {
+            DateTime::<Utc>::MIN_UTC
+        } else {
+            Utc::now()
+        };
+        let closing = self.closing.is_cancelled();
+        let mut outcome = DispatchOutcome::default();
+        let mut commits: Vec<(&Lane, oneshot::Receiver<Result<u64, SpoolError>>)> = Vec::new();
+        let policy = &table.policy;
+        policy.decide(&alert, &silences, now.into_std(), wall, |i, decision| {
+            let Some(lane) = table.lanes.get(i) else {
+                return;
+            };
+            let alert = match decision {
+                Decision::Skip => return,
+                Decision::Send => alert.clone(),
+                Decision::Suppressed(label) => {
+                    lane.metrics.suppressed(label);
+                    return;
                 }
-                Intake::Spool(spool) => {
-                    route.metrics.queue_depth.inc();
-                    match spool.append(alert.json_bytes().clone(), envelope) {
-                        Ok(commit) => commits.push((route, commit)),
-                        Err(e) => {
-                            route.metrics.queue_depth.dec();
-                            let reason = match e {
-                                SpoolError::Full(_) => DropReason::SpoolFull,
-                                _ => DropReason::Shutdown,
-                            };
-                            self.refuse(route, &alert, reason, &mut outcome);
-                        }
+                Decision::Silenced(silence) => {
+                    if !policy.outputs()[i].keeps_silenced() {
+                        lane.metrics.suppressed("silenced");
+                        return;
                     }
+                    Arc::new(alert.with_output_field(SILENCED_FIELD, silence.id.as_str().into()))
                 }
+            };
+            if closing {
+                self.refuse(lane, &alert, DropReason::Shutdown, &mut outcome);
+                return;
             }
-        }
+            match offer(lane, alert.clone(), now) {
+                Offer::Queued => outcome.queued += 1,
+                Offer::Committing(commit) => commits.push((lane, commit)),
+                Offer::Refused(reason) => self.refuse(lane, &alert, reason, &mut outcome),
+            }
+        });
         // Every append is already with the writer: they share one commit.
-        for (route, commit) in commits {
+        for (lane, commit) in commits {
             match commit.await {
                 Ok(Ok(_)) => outcome.queued += 1,
                 Ok(Err(e)) => {
-                    route.metrics.queue_depth.dec();
-                    error!(output = %route.name, error = %e, "Cannot spool an alert; answering 503.");
+                    lane.metrics.queue_depth.dec();
+                    error!(output = %lane.name, error = %e, "Cannot spool an alert; answering 503.");
                     // Not durable here: the sender is told to send it again.
                     outcome.dropped += 1;
-                    outcome
-                        .rejected_by
-                        .get_or_insert_with(|| route.name.clone());
-                    route.metrics.dropped(1, DropReason::SpoolError);
+                    outcome.rejected_by.get_or_insert_with(|| lane.name.clone());
+                    lane.metrics.dropped(1, DropReason::SpoolError);
                 }
                 Err(_) => {
-                    route.metrics.queue_depth.dec();
+                    lane.metrics.queue_depth.dec();
                     outcome.dropped += 1;
-                    outcome
-                        .rejected_by
-                        .get_or_insert_with(|| route.name.clone());
-                    route.metrics.dropped(1, DropReason::Shutdown);
+                    outcome.rejected_by.get_or_insert_with(|| lane.name.clone());
+                    lane.metrics.dropped(1, DropReason::Shutdown);
                 }
             }
         }
@@ -386,31 +412,23 @@ impl Dispatcher {
     /// An output could not take `alert`: counted, dead-lettered, logged (rate-limited).
     fn refuse(
         &self,
-        route: &Route,
+        lane: &Lane,
         alert: &Arc<Alert>,
         reason: DropReason,
         outcome: &mut DispatchOutcome,
     ) {
         outcome.dropped += 1;
         // A shut-down output refuses like `reject`: the sender must not think it was taken.
-        if route.overflow == OverflowPolicy::Reject || reason == DropReason::Shutdown {
-            outcome
-                .rejected_by
-                .get_or_insert_with(|| route.name.clone());
+        if lane.overflow == OverflowPolicy::Reject || reason == DropReason::Shutdown {
+            outcome.rejected_by.get_or_insert_with(|| lane.name.clone());
             // Refused to the sender, who still has the alert: counted, not dead-lettered.
-            route.metrics.dropped(1, reason);
+            lane.metrics.dropped(1, reason);
         } else {
-            self.dead.give_up(
-                &route.metrics,
-                std::slice::from_ref(alert),
-                reason,
-                0,
-                "not queued: the output's queue or spool was full",
-            );
+            give_up_unqueued(&self.dead, lane, alert, reason);
         }
-        if let Some(suppressed) = route.drop_log.check() {
+        if let Some(suppressed) = lane.drop_log.check() {
             warn!(
-                output = %route.name,
+                output = %lane.name,
                 reason = reason.label(),
                 uuid = %alert.uuid,
                 rule = %alert.rule,
@@ -421,26 +439,35 @@ impl Dispatcher {
     }
 
     /// Names of the outputs whose worker is not running (empty when all are ready).
-    pub fn not_running(&self) -> Vec<&str> {
-        self.routes
+    pub fn not_running(&self) -> Vec<String> {
+        self.table
+            .load()
+            .lanes
             .iter()
-            .filter(|r| !r.alive.load(Ordering::SeqCst))
-            .map(|r| r.name.as_str())
+            .filter(|l| !l.alive.load(Ordering::SeqCst))
+            .map(|l| l.name.clone())
             .collect()
     }
 
     /// Names of the outputs whose circuit breaker is open (attempts held back).
-    pub fn open_breakers(&self) -> Vec<&str> {
-        self.routes
+    pub fn open_breakers(&self) -> Vec<String> {
+        self.table
+            .load()
+            .lanes
             .iter()
-            .filter(|r| r.breaker.is_open())
-            .map(|r| r.name.as_str())
+            .filter(|l| l.breaker.is_open())
+            .map(|l| l.name.clone())
             .collect()
     }
 
     /// Output names, in configuration order.
-    pub fn outputs(&self) -> impl Iterator<Item = &str> {
-        self.routes.iter().map(|r| r.name.as_str())
+    pub fn outputs(&self) -> Vec<String> {
+        self.table
+            .load()
+            .lanes
+            .iter()
+            .map(|l| l.name.clone())
+            .collect()
     }
 
     /// The dead-letter store.
@@ -448,15 +475,19 @@ impl Dispatcher {
         &self.dead
     }
 
-    /// Stops accepting alerts and lets the workers drain for up to `grace`. Then what is left
-    /// is settled: spooled alerts stay on disk for the next start, the others go to the
-    /// dead-letter store. Returns once the spools and the dead-letter file are synced.
+    /// Stops accepting alerts, sends the summaries of every open throttle, dedup and group
+    /// window, and lets the workers drain for up to `grace`. Then what is left is settled:
+    /// spooled alerts stay on disk for the next start, the others go to the dead-letter
+    /// store. Returns once the spools and the dead-letter file are synced.
     pub async fn shutdown(&self, grace: Duration) -> ShutdownReport {
+        let _reload = self.reloading.lock().await;
+        let table = self.table.load_full();
+        flush_noise(&table, &self.dead, None);
         self.closing.cancel();
         let mut workers: Vec<Option<JoinHandle<()>>> =
             std::mem::take(&mut *self.workers.lock().await)
                 .into_iter()
-                .map(Some)
+                .map(|w| Some(w.handle))
                 .collect();
         let drained = tokio::time::timeout(grace, async {
             for slot in workers.iter_mut() {
@@ -470,13 +501,12 @@ impl Dispatcher {
         .is_ok();
         let mut report = ShutdownReport::default();
         if !drained {
-            for route in &self.routes {
-                let pending = route.metrics.queue_depth.get() + route.metrics.in_flight.get();
+            for lane in &table.lanes {
+                let pending = lane.metrics.queue_depth.get() + lane.metrics.in_flight.get();
                 if pending > 0 {
-                    let spooled = matches!(route.intake, Intake::Spool(_));
                     report
                         .undelivered
-                        .push((route.name.clone(), pending as u64, spooled));
+                        .push((lane.name.clone(), pending as u64, lane.spooled()));
                 }
             }
             self.deadline.cancel();
@@ -492,14 +522,14 @@ impl Dispatcher {
                 }
             }
         }
-        for route in &self.routes {
-            route.metrics.up.set(0);
-            route.alive.store(false, Ordering::SeqCst);
-            if let Intake::Spool(spool) = &route.intake {
+        for lane in &table.lanes {
+            lane.metrics.up.set(0);
+            lane.alive.store(false, Ordering::SeqCst);
+            if let Intake::Spool(spool) = &lane.intake {
                 if let Err(e) = spool.close().await {
-                    error!(output = %route.name, error = %e, "Cannot sync the spool.");
+                    error!(output = %lane.name, error = %e, "Cannot sync the spool.");
                 }
-                route.metrics.spool_bytes.set(spool.used() as i64);
+                lane.metrics.spool_bytes.set(spool.used() as i64);
             }
         }
         self.dead.flush().await;
@@ -507,9 +537,157 @@ impl Dispatcher {
     }
 }
 
+/// What became of one offer to a lane.
+pub(crate) enum Offer {
+    Queued,
+    /// Appended to the spool; queued once the commit answers.
+    Committing(oneshot::Receiver<Result<u64, SpoolError>>),
+    Refused(DropReason),
+}
+
+/// Puts `alert` in `lane`'s queue or spool without waiting.
+pub(crate) fn offer(lane: &Lane, alert: Arc<Alert>, now: Instant) -> Offer {
+    match &lane.intake {
+        Intake::Memory(tx) => {
+            // Raised before sending so the worker's decrement never makes it negative.
+            lane.metrics.queue_depth.inc();
+            match tx.try_send(Envelope::new(alert, now)) {
+                Ok(()) => Offer::Queued,
+                Err(e) => {
+                    lane.metrics.queue_depth.dec();
+                    Offer::Refused(match e {
+                        mpsc::error::TrySendError::Full(_) => DropReason::QueueFull,
+                        mpsc::error::TrySendError::Closed(_) => DropReason::Shutdown,
+                    })
+                }
+            }
+        }
+        Intake::Spool(spool) => {
+            lane.metrics.queue_depth.inc();
+            let bytes = alert.json_bytes().clone();
+            match spool.append(bytes, Envelope::new(alert, now)) {
+                Ok(commit) => Offer::Committing(commit),
+                Err(e) => {
+                    lane.metrics.queue_depth.dec();
+                    Offer::Refused(match e {
+                        SpoolError::Full(_) => DropReason::SpoolFull,
+                        _ => DropReason::Shutdown,
+                    })
+                }
+            }
+        }
+    }
+}
+
+/// `alert` could not be queued for `lane` and nobody can send it again: dead-lettered, and
+/// the output told.
+fn give_up_unqueued(dead: &DeadLetters, lane: &Lane, alert: &Arc<Alert>, reason: DropReason) {
+    dead.give_up(
+        &lane.metrics,
+        std::slice::from_ref(alert),
+        reason,
+        0,
+        "not queued: the output's queue or spool was full",
+    );
+    lane.output
+        .dropped(std::slice::from_ref(alert), reason.label());
+}
+
+/// Queues the summaries of closed noise windows (all windows when `now` is `None`: at a
+/// reload or shutdown) for their outputs; one that cannot be queued is dead-lettered.
+pub(crate) fn flush_noise(table: &Table, dead: &DeadLetters, now: Option<Instant>) {
+    if !table.policy.has_noise_control() {
+        return;
+    }
+    let at = match now {
+        Some(now) => now.into_std(),
+        // Far enough to close every window.
+        None => std::time::Instant::now() + Duration::from_secs(100 * 365 * 24 * 3600),
+    };
+    let enqueued = Instant::now();
+    table.policy.expire(at, |i, alert| {
+        let Some(lane) = table.lanes.get(i) else {
+            return;
+        };
+        if let Offer::Refused(reason) = offer(lane, alert.clone(), enqueued) {
+            give_up_unqueued(dead, lane, &alert, reason);
+        }
+    });
+}
+
+/// Sends throttle, dedup and group summaries as their windows close.
+async fn noise_ticker(
+    table: Arc<ArcSwap<Table>>,
+    dead: Arc<DeadLetters>,
+    closing: CancellationToken,
+) {
+    let mut tick = tokio::time::interval(NOISE_TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            () = closing.cancelled() => return,
+        }
+        let table = table.load_full();
+        flush_noise(&table, &dead, Some(Instant::now()));
+    }
+}
+
+/// Builds every planned output; fails with every build error.
+pub(crate) async fn build_all(
+    planned: Vec<PlannedOutput>,
+    global: &Arc<GlobalSettings>,
+    resources: &Resources,
+) -> Result<Vec<BuiltOutput>, StartError> {
+    let mut errors = Vec::new();
+    let mut built = Vec::new();
+    for p in planned {
+        let cx = BuildContext {
+            name: p.entry.name.clone(),
+            path: p.entry.path.clone(),
+            global: global.clone(),
+            resources: resources.clone(),
+        };
+        let mut kind = p.kind;
+        kind.defaults = p.prepared.defaults();
+        match p.prepared.build(cx).await {
+            Ok(output) => built.push(BuiltOutput {
+                entry: p.entry,
+                kind,
+                output,
+            }),
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(built)
+    } else {
+        Err(StartError::Build(errors))
+    }
+}
+
+/// Two spooled outputs whose names map to the same file cannot both start.
+pub(crate) fn check_spool_files<'a>(
+    entries: impl Iterator<Item = &'a OutputEntry>,
+    datadir: &Path,
+) -> Result<(), StartError> {
+    let mut files = std::collections::BTreeMap::new();
+    for entry in entries.filter(|e| e.common.spool.enabled) {
+        let path = spool_path(datadir, &entry.name);
+        if let Some(other) = files.insert(path.clone(), entry.name.clone()) {
+            return Err(StartError::Storage(format!(
+                "outputs {other:?} and {:?} would share the spool file {}; rename one",
+                entry.name,
+                path.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// An instance's batch limits: its `batch.*` keys over the kind's defaults; kinds that send
 /// one alert per request always get batches of one.
-fn batch_limits(entry: &OutputEntry, kind: &OutputKind) -> BatchLimits {
+pub(crate) fn batch_limits(entry: &OutputEntry, kind: &OutputKind) -> BatchLimits {
     let d = kind.defaults;
     if !d.batches() {
         return BatchLimits {

@@ -61,6 +61,35 @@ pub struct BuildContext {
     pub path: String,
     /// The global settings (TLS material, debug).
     pub global: Arc<GlobalSettings>,
+    /// Handles the process shares with outputs (the UI's stores, say), found by type.
+    pub resources: Resources,
+}
+
+/// Handles the process shares with the outputs it builds, found by their type: the web UI's
+/// store registry, so that the `webui` output and the UI write to one store. Empty where
+/// nothing is shared (tests, `falconer replay`).
+#[derive(Clone, Default)]
+pub struct Resources(Vec<Arc<dyn std::any::Any + Send + Sync>>);
+
+impl Resources {
+    /// These resources and `value`.
+    pub fn with<T: std::any::Any + Send + Sync>(mut self, value: Arc<T>) -> Self {
+        self.0.push(value);
+        self
+    }
+
+    /// The resource of type `T`, if one was given.
+    pub fn get<T: std::any::Any + Send + Sync>(&self) -> Option<Arc<T>> {
+        self.0.iter().find_map(|r| r.clone().downcast::<T>().ok())
+    }
+}
+
+impl std::fmt::Debug for Resources {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Resources")
+            .field("count", &self.0.len())
+            .finish()
+    }
 }
 
 /// The typed configuration of one output kind.
@@ -85,7 +114,7 @@ pub trait OutputConfig: DeserializeOwned + Send + 'static {
 
     /// Pure validation (no network, files or env). Pushes every problem, with paths relative
     /// to the instance (`address`, `customheaders.X`).
-    fn validate(&self, problems: &mut Vec<(String, String)>);
+    fn validate(&self, problems: &mut crate::Problems);
 
     /// Builds the runtime output; may do I/O.
     async fn build(self, cx: BuildContext) -> Result<Arc<dyn Output>, BuildError>;
@@ -143,11 +172,9 @@ fn prepare<C: OutputConfig>(entry: &OutputEntry) -> Result<Box<dyn PreparedOutpu
     let mut errors = ConfigErrors::default();
     match from_value::<C>(entry.settings.clone()) {
         Ok(config) => {
-            let mut problems = Vec::new();
+            let mut problems = crate::Problems::default();
             config.validate(&mut problems);
-            for (sub, message) in problems {
-                errors.push(join_path(&entry.path, &sub), message);
-            }
+            errors.extend_under(&entry.path, problems);
             errors.into_result(Box::new(Prepared(config)) as Box<dyn PreparedOutput>)
         }
         Err((sub, message)) => {

@@ -16,7 +16,7 @@ use super::*;
 
 /// What a scripted output does on one call.
 #[derive(Clone)]
-enum Script {
+pub(crate) enum Script {
     Accept,
     Hang,
     Fail(u16),
@@ -25,13 +25,15 @@ enum Script {
     Partial(Vec<(usize, u16)>),
 }
 
-struct Scripted {
+pub(crate) struct Scripted {
     script: std::sync::Mutex<VecDeque<Script>>,
     fallback: Script,
-    received: Mutex<Vec<String>>,
+    pub(crate) received: Mutex<Vec<String>>,
     batches: std::sync::Mutex<Vec<usize>>,
     calls: AtomicUsize,
     release: Notify,
+    /// (rule, reason) of every alert the core gave up on ([`Output::dropped`]).
+    gave_up: std::sync::Mutex<Vec<(String, &'static str)>>,
 }
 
 fn status_error(code: u16) -> SendError {
@@ -81,6 +83,11 @@ impl Output for Scripted {
             .extend(batch.iter().map(|a| a.rule.clone()));
         Ok(())
     }
+
+    fn dropped(&self, alerts: &[Arc<Alert>], reason: &'static str) {
+        let mut gave_up = self.gave_up.lock().unwrap();
+        gave_up.extend(alerts.iter().map(|a| (a.rule.clone(), reason)));
+    }
 }
 
 #[derive(Deserialize)]
@@ -92,7 +99,7 @@ impl OutputConfig for NoConfig {
     const BLOCK: &'static str = "scripted";
     const ENABLED_BY: &'static [&'static str] = &[];
     const DESTINATION: &'static str = "scripted";
-    fn validate(&self, _: &mut Vec<(String, String)>) {}
+    fn validate(&self, _: &mut crate::Problems) {}
     async fn build(self, _: BuildContext) -> Result<Arc<dyn Output>, BuildError> {
         Err(BuildError::new("scripted", "built by the test"))
     }
@@ -110,13 +117,13 @@ impl OutputConfig for BulkConfig {
     const DESTINATION: &'static str = "bulk";
     const DEFAULTS: DeliveryDefaults =
         DeliveryDefaults::batching(10, 1 << 20, Duration::from_secs(1));
-    fn validate(&self, _: &mut Vec<(String, String)>) {}
+    fn validate(&self, _: &mut crate::Problems) {}
     async fn build(self, _: BuildContext) -> Result<Arc<dyn Output>, BuildError> {
         Err(BuildError::new("bulk", "built by the test"))
     }
 }
 
-fn scripted_with(script: Vec<Script>, fallback: Script) -> Arc<Scripted> {
+pub(crate) fn scripted_with(script: Vec<Script>, fallback: Script) -> Arc<Scripted> {
     Arc::new(Scripted {
         script: std::sync::Mutex::new(script.into()),
         fallback,
@@ -124,18 +131,19 @@ fn scripted_with(script: Vec<Script>, fallback: Script) -> Arc<Scripted> {
         batches: std::sync::Mutex::new(Vec::new()),
         calls: AtomicUsize::new(0),
         release: Notify::new(),
+        gave_up: std::sync::Mutex::new(Vec::new()),
     })
 }
 
-fn scripted(script: Script) -> Arc<Scripted> {
+pub(crate) fn scripted(script: Script) -> Arc<Scripted> {
     scripted_with(Vec::new(), script)
 }
 
-fn built(name: &str, output: Arc<Scripted>, common: CommonSettings) -> BuiltOutput {
+pub(crate) fn built(name: &str, output: Arc<Scripted>, common: CommonSettings) -> BuiltOutput {
     built_kind(name, output, common, OutputKind::of::<NoConfig>())
 }
 
-fn built_kind(
+pub(crate) fn built_kind(
     name: &str,
     output: Arc<Scripted>,
     common: CommonSettings,
@@ -154,7 +162,7 @@ fn built_kind(
     }
 }
 
-fn common(minimum: &str, capacity: usize, overflow: OverflowPolicy) -> CommonSettings {
+pub(crate) fn common(minimum: &str, capacity: usize, overflow: OverflowPolicy) -> CommonSettings {
     CommonSettings {
         minimumpriority: minimum.into(),
         timeout: GoDuration(Duration::from_secs(5)),
@@ -172,7 +180,7 @@ fn retrying(attempts: u32) -> CommonSettings {
     c
 }
 
-fn alert(priority: Priority, rule: &str) -> Arc<Alert> {
+pub(crate) fn alert(priority: Priority, rule: &str) -> Arc<Alert> {
     let mut fields = serde_json::Map::new();
     fields.insert("proc.name".into(), "bash".into());
     let time = falconer_event::parse_time("2024-05-14T09:21:07.418790000Z").unwrap();
@@ -191,14 +199,14 @@ fn alert(priority: Priority, rule: &str) -> Arc<Alert> {
 }
 
 /// Metrics, a data directory and its dead-letter store.
-struct Env {
-    m: Metrics,
-    dir: tempfile::TempDir,
-    dead: Arc<DeadLetters>,
+pub(crate) struct Env {
+    pub(crate) m: Metrics,
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) dead: Arc<DeadLetters>,
 }
 
 impl Env {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let m = Metrics::new(&[]).unwrap().0;
         let dir = tempfile::tempdir().unwrap();
         let dead = DeadLetters::open(dir.path(), 1 << 20, 3, m.dead_letter_write_errors().clone())
@@ -206,21 +214,21 @@ impl Env {
         Env { m, dir, dead }
     }
 
-    fn launch(&self, outputs: Vec<BuiltOutput>) -> Dispatcher {
+    pub(crate) fn launch(&self, outputs: Vec<BuiltOutput>) -> Dispatcher {
         Dispatcher::launch(outputs, &self.m, self.dead.clone(), self.dir.path()).unwrap()
     }
 
-    fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         String::from_utf8(self.m.render()).unwrap()
     }
 
-    fn has(&self, line: &str) {
+    pub(crate) fn has(&self, line: &str) {
         let t = self.text();
         assert!(t.contains(line), "missing {line} in:\n{t}");
     }
 
     /// Dead letters written so far: (output, reason, attempts, error, uuid).
-    async fn dead_letters(&self) -> Vec<(String, String, u32, String, String)> {
+    pub(crate) async fn dead_letters(&self) -> Vec<(String, String, u32, String, String)> {
         self.dead.flush().await;
         let path = self.dir.path().join(DEAD_LETTER_FILE);
         read_dead_letters(&path)
@@ -240,12 +248,12 @@ impl Env {
     }
 }
 
-async fn settle(dispatcher: &Dispatcher) {
+pub(crate) async fn settle(dispatcher: &Dispatcher) {
     let report = dispatcher.shutdown(Duration::from_secs(30)).await;
     assert!(report.undelivered.is_empty(), "{report:?}");
 }
 
-async fn until(what: &str, mut done: impl FnMut() -> bool) {
+pub(crate) async fn until(what: &str, mut done: impl FnMut() -> bool) {
     tokio::time::timeout(Duration::from_secs(10), async {
         while !done() {
             tokio::time::sleep(Duration::from_millis(1)).await;
@@ -314,6 +322,12 @@ async fn a_full_queue_drops_counts_and_dead_letters_or_rejects() {
         ),
         ("lossy", "queue_full", "uuid-d")
     );
+    // The output hears of what was given up for it, not of what went back to the sender.
+    assert_eq!(
+        *hang2.gave_up.lock().unwrap(),
+        vec![("d".into(), "queue_full")]
+    );
+    assert!(hang.gave_up.lock().unwrap().is_empty());
     hang.release.notify_waiters();
     hang2.release.notify_waiters();
 }
@@ -425,6 +439,14 @@ async fn exhausted_retries_and_refusals_become_dead_letters() {
     );
     assert!(letters[1].3.contains("scripted 400"), "{:?}", letters[1]);
     env.has(r#"falconer_output_dead_letters_total{kind="scripted",output="down",reason="retries_exhausted"} 1"#);
+    assert_eq!(
+        *down.gave_up.lock().unwrap(),
+        vec![("x".into(), "retries_exhausted")]
+    );
+    assert_eq!(
+        *refusing.gave_up.lock().unwrap(),
+        vec![("x".into(), "rejected")]
+    );
 }
 
 #[tokio::test(start_paused = true)]

@@ -7,6 +7,7 @@
 //! (which wait in the queue or spool, whose overflow policy applies). With more, batches are
 //! attempted and retried independently and may arrive out of order.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,8 +15,8 @@ use std::time::Duration;
 use falconer_event::Alert;
 use falconer_metrics::{DropReason, OutputMetrics};
 use falconer_spool::Spool;
-use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use futures_util::FutureExt;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, warn, Instrument};
@@ -83,49 +84,36 @@ pub(crate) async fn run(
     async move {
         alive.store(true, Ordering::SeqCst);
         delivery.metrics.up.set(1);
-        let permits = Arc::new(Semaphore::new(concurrency));
-        let mut attempts = JoinSet::new();
+        // The attempts in flight, polled by this task: no task, join handle or span per
+        // attempt. A panicking output is caught per batch (`run_batch`).
+        let mut attempts = FuturesUnordered::new();
+        let deadline = stop.deadline.cancelled();
+        let closing = stop.closing.cancelled();
+        tokio::pin!(deadline, closing);
         let mut closed = false;
+        let mut drained = false;
         let mut cut_off = false;
-        loop {
-            let permit = tokio::select! {
-                p = permits.clone().acquire_owned() => match p {
-                    Ok(p) => p,
-                    Err(_) => break,
-                },
-                () = stop.deadline.cancelled() => { cut_off = true; break; }
-            };
-            let batch = tokio::select! {
-                b = batcher.next_batch() => b,
-                () = stop.closing.cancelled(), if !closed => {
+        while !(drained && attempts.is_empty()) {
+            tokio::select! {
+                biased;
+                () = &mut deadline => { cut_off = true; break; }
+                () = &mut closing, if !closed => {
                     // Stop intake; keep draining what is already there.
                     batcher.source.close();
                     closed = true;
-                    continue;
                 }
-                () = stop.deadline.cancelled() => { cut_off = true; break; }
-            };
-            let Some(batch) = batch else { break };
-            let guard = Settle::new(batch, &delivery);
-            let delivery = delivery.clone();
-            attempts.spawn(
-                async move {
-                    deliver(&delivery, guard).await;
-                    drop(permit);
+                Some(()) = attempts.next(), if !attempts.is_empty() => {}
+                batch = batcher.next_batch(), if !drained && attempts.len() < concurrency => {
+                    match batch {
+                        Some(batch) => attempts.push(run_batch(Settle::new(batch, delivery.clone()))),
+                        None => drained = true,
+                    }
                 }
-                .in_current_span(),
-            );
-            while attempts.try_join_next().is_some() {}
-        }
-        if !cut_off {
-            tokio::select! {
-                () = async { while attempts.join_next().await.is_some() {} } => {}
-                () = stop.deadline.cancelled() => cut_off = true,
             }
         }
         if cut_off {
-            // Aborted attempts settle their alerts in `Settle::drop`.
-            attempts.shutdown().await;
+            // Dropped attempts settle their alerts in `Settle::drop`.
+            drop(attempts);
             batcher.source.abandon(&delivery.metrics, &delivery.dead);
         }
         delivery.metrics.up.set(0);
@@ -139,31 +127,26 @@ pub(crate) async fn run(
 /// The alerts of one batch not yet settled (delivered, or given up). Whatever is still here
 /// when it is dropped, because the output panicked or the shutdown deadline cut the attempt
 /// off, is settled then: dead-lettered, or left in the spool for the next start.
+///
+/// It shares its output's [`Delivery`] (one reference count per batch, not a copy of every
+/// metric handle and label).
 struct Settle {
     pending: Vec<Envelope>,
-    metrics: OutputMetrics,
-    dead: Arc<DeadLetters>,
-    spool: Option<Spool<Envelope>>,
+    delivery: Arc<Delivery>,
     attempts: u32,
 }
 
 impl Settle {
-    fn new(batch: Vec<Envelope>, delivery: &Delivery) -> Self {
+    fn new(batch: Vec<Envelope>, delivery: Arc<Delivery>) -> Self {
         delivery.metrics.in_flight.add(batch.len() as i64);
         if delivery.spool.is_none() {
             delivery.metrics.queue_depth.sub(batch.len() as i64);
         }
         Settle {
             pending: batch,
-            metrics: delivery.metrics.clone(),
-            dead: delivery.dead.clone(),
-            spool: delivery.spool.clone(),
+            delivery,
             attempts: 0,
         }
-    }
-
-    fn alerts(&self) -> Vec<Arc<Alert>> {
-        self.pending.iter().map(|e| e.alert.clone()).collect()
     }
 
     /// Removes the envelopes at `indices` (sorted, ascending) from the pending set and
@@ -179,29 +162,40 @@ impl Settle {
             }
         }
         self.pending = kept;
-        self.metrics.in_flight.sub(taken.len() as i64);
+        self.delivery.metrics.in_flight.sub(taken.len() as i64);
+        taken
+    }
+
+    /// Removes every pending envelope (without the index bookkeeping of `split_off`).
+    fn take_all(&mut self) -> Vec<Envelope> {
+        let taken = std::mem::take(&mut self.pending);
+        self.delivery.metrics.in_flight.sub(taken.len() as i64);
         taken
     }
 
     fn delivered(&mut self, envelopes: Vec<Envelope>) {
-        self.metrics.delivered(envelopes.len() as u64);
+        let metrics = &self.delivery.metrics;
+        metrics.delivered(envelopes.len() as u64);
         for e in &envelopes {
-            self.metrics
-                .latency
-                .observe(e.enqueued.elapsed().as_secs_f64());
+            metrics.latency.observe(e.enqueued.elapsed().as_secs_f64());
         }
         self.ack(&envelopes);
     }
 
     fn give_up(&mut self, envelopes: Vec<Envelope>, reason: DropReason, error: &str) {
         let alerts: Vec<Arc<Alert>> = envelopes.iter().map(|e| e.alert.clone()).collect();
-        self.dead
-            .give_up(&self.metrics, &alerts, reason, self.attempts, error);
+        let delivery = &self.delivery;
+        delivery
+            .dead
+            .give_up(&delivery.metrics, &alerts, reason, self.attempts, error);
+        if !alerts.is_empty() {
+            delivery.output.dropped(&alerts, reason.label());
+        }
         self.ack(&envelopes);
     }
 
     fn ack(&self, envelopes: &[Envelope]) {
-        if let Some(spool) = &self.spool {
+        if let Some(spool) = &self.delivery.spool {
             spool.ack(envelopes.iter().filter_map(|e| e.seq).collect());
         }
     }
@@ -216,10 +210,10 @@ impl Drop for Settle {
         if self.pending.is_empty() {
             return;
         }
-        let left = self.split_off(&self.all());
+        let left = self.take_all();
         if std::thread::panicking() {
             self.give_up(left, DropReason::Aborted, "the output panicked");
-        } else if self.spool.is_some() {
+        } else if self.delivery.spool.is_some() {
             // Still in the spool, unacknowledged: delivered after the restart.
             warn!(
                 alerts = left.len(),
@@ -235,20 +229,31 @@ impl Drop for Settle {
     }
 }
 
+/// Delivers one batch; should the output panic, what is left of the batch is given up
+/// (`aborted`) and the worker goes on with the next batches.
+async fn run_batch(mut batch: Settle) {
+    let delivery = batch.delivery.clone();
+    let outcome = AssertUnwindSafe(deliver(&delivery, &mut batch))
+        .catch_unwind()
+        .await;
+    if outcome.is_err() {
+        let left = batch.take_all();
+        batch.give_up(left, DropReason::Aborted, "the output panicked");
+    }
+}
+
 /// Delivers one batch: attempts behind the breaker, each under the timeout; what fails is
 /// retried by the policy or given up to the dead-letter store.
-async fn deliver(delivery: &Delivery, mut batch: Settle) {
+async fn deliver(delivery: &Delivery, batch: &mut Settle) {
     let metrics = &delivery.metrics;
     loop {
         delivery.breaker.admit().await;
         batch.attempts += 1;
         metrics.attempts.inc();
-        let alerts = batch.alerts();
-        let result =
-            match tokio::time::timeout(delivery.timeout, delivery.output.send(&alerts)).await {
-                Ok(result) => result,
-                Err(_) => Err(SendError::Timeout(delivery.timeout)),
-            };
+        let result = match tokio::time::timeout(delivery.timeout, attempt(delivery, batch)).await {
+            Ok(result) => result,
+            Err(_) => Err(SendError::Timeout(delivery.timeout)),
+        };
         let truncated = delivery.output.take_truncations();
         if truncated > 0 {
             metrics.truncations.inc_by(truncated);
@@ -256,14 +261,14 @@ async fn deliver(delivery: &Delivery, mut batch: Settle) {
         let error = match result {
             Ok(()) => {
                 delivery.breaker.record(true);
-                let all = batch.split_off(&batch.all());
+                let all = batch.take_all();
                 batch.delivered(all);
                 return;
             }
             Err(SendError::Partial(failed)) => {
                 // The destination works: deliver the rest, decide item by item.
                 delivery.breaker.record(true);
-                partial(delivery, &mut batch, failed)
+                partial(delivery, batch, failed)
             }
             Err(e) => {
                 delivery.breaker.record(false);
@@ -295,10 +300,22 @@ async fn deliver(delivery: &Delivery, mut batch: Settle) {
                 tokio::time::sleep(wait).await;
             }
             Decision::GiveUp(reason) => {
-                let all = batch.split_off(&batch.all());
+                let all = batch.take_all();
                 batch.give_up(all, reason, &error.to_string());
                 return;
             }
+        }
+    }
+}
+
+/// One attempt at the batch's pending alerts (a batch of one is sent as it is, without
+/// collecting the alerts into a new vector).
+async fn attempt(delivery: &Delivery, batch: &Settle) -> Result<(), SendError> {
+    match batch.pending.as_slice() {
+        [one] => delivery.output.send(std::slice::from_ref(&one.alert)).await,
+        many => {
+            let alerts: Vec<Arc<Alert>> = many.iter().map(|e| e.alert.clone()).collect();
+            delivery.output.send(&alerts).await
         }
     }
 }

@@ -236,6 +236,23 @@ mod tests {
     }
 
     #[test]
+    fn range_over_a_map_visits_the_keys_in_sorted_order_like_go() {
+        let t = GoTemplate::parse(r#"{{ range $k, $v := . }}{{ $k }}={{ $v }};{{ end }}"#).unwrap();
+        let many = fields(json!({
+            "proc.name": "bash", "container.id": "c1", "user.name": "root", "fd.name": "/etc/shadow",
+            "k8s.ns.name": "default", "evt.time": 1, "proc.pid": 42, "a": "first", "zz": "last",
+        }));
+        // Go's text/template sorts a map's keys; a hash map's order would vary between runs.
+        for _ in 0..20 {
+            assert_eq!(
+                t.render_fields(&many).unwrap(),
+                "a=first;container.id=c1;evt.time=1;fd.name=/etc/shadow;k8s.ns.name=default;\
+                 proc.name=bash;proc.pid=42;user.name=root;zz=last;"
+            );
+        }
+    }
+
+    #[test]
     fn renders_numbers_and_conditionals() {
         let t = GoTemplate::parse(
             r#"{{ if eq (index . "proc.name") "bash" }}shell{{ else }}other{{ end }}:{{ index . "pid" }}"#,

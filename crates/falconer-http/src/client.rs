@@ -1,6 +1,5 @@
 //! Building clients and sending requests.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use std::io::Write as _;
@@ -13,36 +12,12 @@ use http::header::{
 };
 use reqwest::{Certificate, Identity, Method};
 
+use crate::HttpKeys;
+
 /// `Content-Type` of JSON bodies, as falcosidekick sends it.
 pub const CONTENT_TYPE_JSON: &str = "application/json; charset=utf-8";
 /// `User-Agent` of every request.
 pub const USER_AGENT: &str = concat!("Falconer/", env!("CARGO_PKG_VERSION"));
-
-/// falcosidekick's per-output HTTP options. `Debug` prints header names only: custom headers
-/// often carry credentials.
-#[derive(Clone, Default)]
-pub struct HttpClientSettings {
-    /// Verify the server's certificate (`checkcert`, default true). Never turned off
-    /// silently: a warning is logged when it is.
-    pub checkcert: bool,
-    /// Present a client certificate (`mutualtls`).
-    pub mutualtls: bool,
-    /// Headers added to every request, after the defaults (so they may override them).
-    pub customheaders: BTreeMap<String, String>,
-}
-
-impl std::fmt::Debug for HttpClientSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HttpClientSettings")
-            .field("checkcert", &self.checkcert)
-            .field("mutualtls", &self.mutualtls)
-            .field(
-                "customheaders",
-                &self.customheaders.keys().collect::<Vec<_>>(),
-            )
-            .finish()
-    }
-}
 
 /// A client could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -167,7 +142,7 @@ fn parse_header(name: &str, value: &str) -> Result<(HeaderName, HeaderValue), Cl
     Ok((n, v))
 }
 
-impl HttpClientSettings {
+impl HttpKeys {
     /// Names of custom headers that are not valid HTTP (for an output's `validate`).
     pub fn invalid_headers(&self) -> Vec<String> {
         self.customheaders
@@ -229,7 +204,7 @@ impl HttpClientSettings {
         self.target_with(global, method, url, &TargetOptions::default())
     }
 
-    /// [`HttpClientSettings::target`] with an output's own content type, headers and
+    /// [`HttpKeys::target`] with an output's own content type, headers and
     /// compression. Header order: defaults, then `options.headers`, then the custom headers.
     pub fn target_with(
         &self,
@@ -298,8 +273,30 @@ impl HttpTarget {
         crate::classify::read_success(response, limit).await
     }
 
+    /// Like [`HttpTarget::send`], with `headers` added to this request only (an event ID, a
+    /// CloudEvents attribute): they replace the target's headers of the same name.
+    pub async fn send_with_headers(
+        &self,
+        body: impl Into<Bytes>,
+        headers: HeaderMap,
+    ) -> Result<(), SendError> {
+        let response = self.execute_with(body.into(), headers).await?;
+        crate::classify::classify_response(response).await
+    }
+
     async fn execute(&self, body: Bytes) -> Result<reqwest::Response, SendError> {
-        let mut request = self.client.request(self.method.clone(), self.url.clone());
+        self.execute_with(body, HeaderMap::new()).await
+    }
+
+    async fn execute_with(
+        &self,
+        body: Bytes,
+        headers: HeaderMap,
+    ) -> Result<reqwest::Response, SendError> {
+        let mut request = self
+            .client
+            .request(self.method.clone(), self.url.clone())
+            .headers(headers);
         if self.gzip && !body.is_empty() {
             let compressed = gzip(&body).map_err(|e| SendError::Encode(Box::new(e)))?;
             request = request

@@ -6,10 +6,10 @@ use falconer_core::{Retry, SendError};
 use falconer_testkit::{RecordingSink, Reply};
 use reqwest::Method;
 
-use crate::{basic_auth_value, HttpClientSettings, TargetOptions, CONTENT_TYPE_JSON};
+use crate::{basic_auth_value, HttpKeys, TargetOptions, CONTENT_TYPE_JSON};
 
-fn settings(custom: &[(&str, &str)]) -> HttpClientSettings {
-    HttpClientSettings {
+fn settings(custom: &[(&str, &str)]) -> HttpKeys {
+    HttpKeys {
         checkcert: true,
         mutualtls: false,
         customheaders: custom

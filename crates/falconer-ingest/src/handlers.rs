@@ -86,7 +86,7 @@ fn over_rate(state: &IngestState, request: &Request) -> Option<Response> {
 }
 
 /// The checks before any work: the token, then the client's rate.
-fn admit(state: &IngestState, request: &Request) -> Option<Response> {
+pub(crate) fn admit(state: &IngestState, request: &Request) -> Option<Response> {
     if !authorized(state.token.as_deref(), request.headers()) {
         return Some(unauthorized(state));
     }
@@ -146,7 +146,7 @@ pub(crate) async fn ingest(State(state): State<Arc<IngestState>>, request: Reque
     }
 }
 
-fn body_error(state: &IngestState, e: BodyError) -> Response {
+pub(crate) fn body_error(state: &IngestState, e: BodyError) -> Response {
     let (reason, status, message) = match &e {
         BodyError::TooLarge(_) => (
             RejectReason::TooLarge,
@@ -187,8 +187,8 @@ fn decode(state: &IngestState, body: &Bytes) -> Result<Alert, DecodeError> {
     Ok(alert)
 }
 
-fn enrich(state: &IngestState, alert: &mut Alert) {
-    for (field, error) in state.enricher.enrich(alert, Uuid::new_v4()) {
+pub(crate) fn enrich(state: &IngestState, alert: &mut Alert) {
+    for (field, error) in state.enricher.load().enrich(alert, Uuid::new_v4()) {
         debug!(field = %field, %error, "A templated field did not render.");
     }
 }

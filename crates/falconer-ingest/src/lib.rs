@@ -8,7 +8,9 @@
 mod auth;
 mod body;
 mod handlers;
+mod k8saudit;
 mod ratelimit;
+mod reload;
 mod reply;
 mod serve;
 mod tls;
@@ -22,7 +24,9 @@ use falconer_core::Dispatcher;
 use falconer_event::Enricher;
 use falconer_metrics::Metrics;
 
+pub use k8saudit::AuditWebhook;
 pub use ratelimit::{ClientAddr, ClientLimiter};
+pub use reload::{ReloadEndpoint, ReloadResult};
 pub use serve::{serve, ServeSettings};
 pub use tls::{TlsError, TlsFiles, TlsReloader};
 
@@ -39,8 +43,8 @@ pub struct IngestLimits {
 pub struct IngestState {
     /// Routes accepted alerts to outputs.
     pub dispatcher: Arc<Dispatcher>,
-    /// Enrichment, prepared once.
-    pub enricher: Arc<Enricher>,
+    /// Enrichment, prepared once per configuration (a reload swaps it).
+    pub enricher: arc_swap::ArcSwap<Enricher>,
     /// Metrics.
     pub metrics: Arc<Metrics>,
     /// Request limits.
@@ -53,6 +57,11 @@ pub struct IngestState {
     pub token: Option<String>,
     /// The per-client rate limit (`ingest.ratelimit`), if any.
     pub rate_limit: Option<ClientLimiter>,
+    /// The Kubernetes audit webhook (`k8saudit.enabled`): `POST /k8s-audit` is served only
+    /// when set (otherwise the path is ingest, as any other).
+    pub k8saudit: Option<Arc<AuditWebhook>>,
+    /// `POST /-/reload` (`reload.token`): served only when set.
+    pub reload: Option<ReloadEndpoint>,
 }
 
 /// Which routes a listener serves.
@@ -77,7 +86,7 @@ impl Routes {
 }
 
 /// The routes: `POST /` (and any other path, as falcosidekick does), `/ping`, `/healthz`,
-/// `/ready`, `POST /test` and `/metrics`.
+/// `/ready`, `POST /test`, `/metrics`, and `POST /k8s-audit` when the audit webhook is on.
 pub fn router(state: Arc<IngestState>) -> Router {
     router_for(state, &Routes::All)
 }
@@ -98,6 +107,17 @@ pub fn router_for(state: Arc<IngestState>, routes: &Routes) -> Router {
             router.route(path, any(handlers::not_here))
         };
     }
+    if state.reload.is_some() && routes.serves("/-/reload") {
+        router = router.route("/-/reload", any(reload::reload));
+    }
+    if state.k8saudit.is_some() {
+        let path = "/k8s-audit";
+        router = if routes.serves(path) {
+            router.route(path, any(k8saudit::k8s_audit))
+        } else {
+            router.route(path, any(handlers::not_here))
+        };
+    }
     let router = if routes.serves("/") {
         router.fallback(handlers::ingest)
     } else {
@@ -106,5 +126,7 @@ pub fn router_for(state: Arc<IngestState>, routes: &Routes) -> Router {
     router.with_state(state)
 }
 
+#[cfg(test)]
+mod k8saudit_tests;
 #[cfg(test)]
 mod tests;

@@ -16,7 +16,7 @@ use tower::ServiceExt;
 use super::*;
 
 #[derive(Default)]
-struct Collect(Mutex<Vec<Arc<Alert>>>);
+pub(crate) struct Collect(pub(crate) Mutex<Vec<Arc<Alert>>>);
 
 #[async_trait::async_trait]
 impl Output for Collect {
@@ -44,6 +44,23 @@ fn harness_with(
     routes: &Routes,
     rate: Option<(u32, u32)>,
 ) -> Harness {
+    let (state, collected, metrics) = build_state(enrich, max_body, overflow, token, rate, None);
+    Harness {
+        app: router_for(state, routes),
+        collected,
+        metrics,
+    }
+}
+
+/// The shared state of a harness, with an optional audit webhook.
+pub(crate) fn build_state(
+    enrich: EnrichSettings,
+    max_body: usize,
+    overflow: OverflowPolicy,
+    token: Option<&str>,
+    rate: Option<(u32, u32)>,
+    k8saudit: Option<Arc<AuditWebhook>>,
+) -> (Arc<IngestState>, Arc<Collect>, Arc<Metrics>) {
     let (metrics, _) = Metrics::new(&[]).unwrap();
     let metrics = Arc::new(metrics);
     let collected = Arc::new(Collect::default());
@@ -69,7 +86,7 @@ fn harness_with(
     .expect("launch");
     let state = Arc::new(IngestState {
         dispatcher: Arc::new(dispatcher),
-        enricher: Arc::new(Enricher::new(&enrich).unwrap()),
+        enricher: Arc::new(Enricher::new(&enrich).unwrap()).into(),
         metrics: metrics.clone(),
         limits: IngestLimits {
             max_body_bytes: max_body,
@@ -79,12 +96,10 @@ fn harness_with(
         refusal_log: falconer_core::LogThrottle::new(1000),
         token: token.map(str::to_owned),
         rate_limit: rate.and_then(|(per_second, burst)| ClientLimiter::new(per_second, burst)),
+        k8saudit,
+        reload: None,
     });
-    Harness {
-        app: router_for(state, routes),
-        collected,
-        metrics,
-    }
+    (state, collected, metrics)
 }
 
 async fn call(

@@ -4,16 +4,26 @@
 //! - falcosidekick's (`falcosecurity_falcosidekick_*`), with the same names and labels, so
 //!   existing dashboards and alert rules keep working;
 //! - Falconer's own (`falconer_*`), low-cardinality, per output instance.
+//!
+//! The alert-driven families (`falconer_alerts_total` and `..._falco_events_total`) hold at
+//! most [`SeriesLimits::max_series`] series each; see [`SeriesLimits`].
 
+mod capped;
 mod falco_events;
+mod listener;
 mod output;
+mod reload;
+mod ui;
 
 use falconer_event::Alert;
 use prometheus::{Encoder, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder};
 
 pub use falco_events::sanitize_label_name;
 use falco_events::FalcoEvents;
-pub use output::{BreakerState, DropReason, OutputMetrics, OUTPUT_LABELS};
+pub use listener::{ConnectionClose, ConnectionRefusal, ListenerMetrics};
+pub use output::{BreakerState, DropReason, OutputMetrics, OUTPUT_LABELS, SUPPRESSED_REASONS};
+pub use reload::ReloadMetrics;
+pub use ui::{UiAuthFailure, UiAuthRefusal, UiMetrics};
 
 /// A metric could not be registered (a bug, or an invalid extra label).
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +64,34 @@ impl RejectReason {
     }
 }
 
+/// Default of [`SeriesLimits::max_series`] (`prometheus.maxseries`).
+pub const DEFAULT_MAX_SERIES: usize = 5000;
+
+/// Bounds on the series of the alert-driven families, which senders could otherwise grow
+/// without end with a new rule, hostname or pod name per alert.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SeriesLimits {
+    /// Most series `falconer_alerts_total` and `falcosecurity_falcosidekick_falco_events_total`
+    /// create each for exact label sets. Once a family holds them, an alert with a new label
+    /// set is counted on an `other` series (rule, hostname, `k8s_*` and extra labels read
+    /// `other`; priority and source stay exact) and in
+    /// `falconer_metrics_series_folded_total{family}`. The `other` series add at most 265
+    /// (256 priority × source pairs, then one per priority with `source="other"` too).
+    pub max_series: usize,
+    /// Whether `falcosecurity_falcosidekick_falco_events_total` has the `k8s_ns_name` and
+    /// `k8s_pod_name` labels (falcosidekick has them).
+    pub k8s_labels: bool,
+}
+
+impl Default for SeriesLimits {
+    fn default() -> Self {
+        SeriesLimits {
+            max_series: DEFAULT_MAX_SERIES,
+            k8s_labels: true,
+        }
+    }
+}
+
 /// The registry and every family.
 pub struct Metrics {
     registry: Registry,
@@ -61,9 +99,11 @@ pub struct Metrics {
     inputs_rejected: IntCounter,
     received_accepted: IntCounter,
     received_rejected: IntCounterVec,
-    alerts: IntCounterVec,
+    alerts: capped::CappedFamily,
     falco_events: FalcoEvents,
     outputs: output::OutputFamilies,
+    listeners: listener::ListenerFamilies,
+    reload: reload::ReloadMetrics,
     dead_letter_errors: IntCounter,
 }
 
@@ -71,8 +111,16 @@ impl Metrics {
     /// Registers every family. `event_label_fields` are the output fields added as labels of
     /// `falcosecurity_falcosidekick_falco_events_total` (customfields and templatedfields
     /// keys, then `prometheus.extralabels`); names that are not valid labels are returned so
-    /// the caller can log them.
+    /// the caller can log them. The alert-driven families get the default [`SeriesLimits`].
     pub fn new(event_label_fields: &[String]) -> Result<(Self, Vec<String>), MetricsError> {
+        Self::with_limits(event_label_fields, &SeriesLimits::default())
+    }
+
+    /// [`Metrics::new`] with the given bounds on the alert-driven families.
+    pub fn with_limits(
+        event_label_fields: &[String],
+        limits: &SeriesLimits,
+    ) -> Result<(Self, Vec<String>), MetricsError> {
         let registry = Registry::new();
         #[cfg(target_os = "linux")]
         registry.register(Box::new(
@@ -104,13 +152,25 @@ impl Metrics {
         )?;
         registry.register(Box::new(rejected.clone()))?;
         let alerts = IntCounterVec::new(
-            Opts::new(
-                "falconer_alerts_total",
-                "Accepted alerts, by priority, rule and source.",
-            ),
+            Opts::new(ALERTS, "Accepted alerts, by priority, rule and source."),
             &["priority", "rule", "source"],
         )?;
         registry.register(Box::new(alerts.clone()))?;
+        let folded = IntCounterVec::new(
+            Opts::new(
+                "falconer_metrics_series_folded_total",
+                "Alerts counted on an `other` series because their family held prometheus.maxseries series.",
+            ),
+            &["family"],
+        )?;
+        registry.register(Box::new(folded.clone()))?;
+        let alerts = capped::CappedFamily::new(
+            ALERTS,
+            alerts,
+            vec![capped::Fold::Never, capped::Fold::First, capped::Fold::Late],
+            limits.max_series,
+            folded.with_label_values(&[ALERTS]),
+        );
         let build = IntGaugeVec::new(
             Opts::new("falconer_build_info", "Always 1; the version is a label."),
             &["version"],
@@ -118,8 +178,15 @@ impl Metrics {
         registry.register(Box::new(build.clone()))?;
         build.with_label_values(&[env!("CARGO_PKG_VERSION")]).set(1);
 
-        let (falco_events, skipped) = FalcoEvents::register(&registry, event_label_fields)?;
+        let (falco_events, skipped) = FalcoEvents::register(
+            &registry,
+            event_label_fields,
+            limits,
+            folded.with_label_values(&[falco_events::NAME]),
+        )?;
         let outputs = output::OutputFamilies::register(&registry)?;
+        let listeners = listener::ListenerFamilies::register(&registry)?;
+        let reload = reload::ReloadMetrics::register(&registry)?;
         let dead_letter_errors = IntCounter::new(
             "falconer_dead_letter_write_errors_total",
             "Dead letters that could not be written to the store (each is also logged).",
@@ -134,6 +201,8 @@ impl Metrics {
                 alerts,
                 falco_events,
                 outputs,
+                listeners,
+                reload,
                 dead_letter_errors,
                 registry,
             },
@@ -146,9 +215,11 @@ impl Metrics {
     pub fn alert_accepted(&self, alert: &Alert) {
         self.inputs_accepted.inc();
         self.received_accepted.inc();
-        self.alerts
-            .with_label_values(&[alert.priority.as_lower_str(), &alert.rule, &alert.source])
-            .inc();
+        self.alerts.inc(
+            [alert.priority.as_lower_str(), &alert.rule, &alert.source]
+                .iter()
+                .copied(),
+        );
         self.falco_events.observe(alert);
     }
 
@@ -163,6 +234,16 @@ impl Metrics {
     /// The metric handles of one output instance (`destination` is its falcosidekick id).
     pub fn output(&self, name: &str, kind: &str, destination: &str) -> OutputMetrics {
         self.outputs.instance(name, kind, destination)
+    }
+
+    /// The connection handles of one listener (`ingest`, `ui`).
+    pub fn listener(&self, name: &str) -> ListenerMetrics {
+        self.listeners.listener(name)
+    }
+
+    /// The configuration reload counters.
+    pub fn reload(&self) -> &ReloadMetrics {
+        &self.reload
     }
 
     /// Dead letters that could not be written (the store is full of errors, or overloaded).
@@ -183,6 +264,9 @@ impl Metrics {
         out
     }
 }
+
+/// The name of the Falconer family of accepted alerts.
+const ALERTS: &str = "falconer_alerts_total";
 
 /// The `Content-Type` of [`Metrics::render`]'s output.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";

@@ -81,6 +81,7 @@ pub(crate) struct OutputFamilies {
     in_flight: IntGaugeVec,
     up: IntGaugeVec,
     truncations: IntCounterVec,
+    suppressed: IntCounterVec,
 }
 
 /// One output instance's metric handles. Cheap to clone.
@@ -112,7 +113,11 @@ pub struct OutputMetrics {
     pub up: IntGauge,
     /// Payloads shortened to fit the destination's limits.
     pub truncations: IntCounter,
+    suppressed: [IntCounter; 4],
 }
+
+/// Reasons of `falconer_alerts_suppressed_total`, in the order of its handles.
+pub const SUPPRESSED_REASONS: [&str; 4] = ["silenced", "throttle", "dedup", "group"];
 
 impl OutputFamilies {
     pub(crate) fn register(registry: &Registry) -> Result<Self, prometheus::Error> {
@@ -236,6 +241,16 @@ impl OutputFamilies {
                     &OUTPUT_LABELS,
                 )?,
             )?,
+            suppressed: reg(
+                registry,
+                IntCounterVec::new(
+                    Opts::new(
+                        "falconer_alerts_suppressed_total",
+                        "Alerts an output did not get because a silence matched them or a throttle, dedup or group held them back (summarised, not lost).",
+                    ),
+                    &with("reason"),
+                )?,
+            )?,
         })
     }
 
@@ -259,6 +274,8 @@ impl OutputFamilies {
             in_flight: self.in_flight.with_label_values(&l),
             up: self.up.with_label_values(&l),
             truncations: self.truncations.with_label_values(&l),
+            suppressed: SUPPRESSED_REASONS
+                .map(|reason| self.suppressed.with_label_values(&[name, kind, reason])),
         }
     }
 }
@@ -293,6 +310,24 @@ impl OutputMetrics {
         self.dead_letters
             .with_label_values(&[&self.labels[0], &self.labels[1], reason.label()])
             .inc_by(count);
+    }
+
+    /// An alert was held back from this output: `reason` is one of
+    /// [`SUPPRESSED_REASONS`] (anything else counts as `silenced`).
+    pub fn suppressed(&self, reason: &str) {
+        let i = SUPPRESSED_REASONS
+            .iter()
+            .position(|r| *r == reason)
+            .unwrap_or(0);
+        self.suppressed[i].inc();
+    }
+
+    /// Alerts held back for `reason` so far.
+    pub fn suppressed_count(&self, reason: &str) -> u64 {
+        SUPPRESSED_REASONS
+            .iter()
+            .position(|r| *r == reason)
+            .map_or(0, |i| self.suppressed[i].get())
     }
 
     /// Alerts delivered so far.

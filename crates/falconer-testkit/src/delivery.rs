@@ -55,6 +55,16 @@ pub struct DeliveryHarness {
 impl DeliveryHarness {
     /// Validates, builds and launches `outputs` (panics, failing the test, on a problem).
     pub async fn start(outputs: Vec<UnderTest>, global: GlobalSettings) -> DeliveryHarness {
+        Self::start_with_resources(outputs, global, falconer_core::Resources::default()).await
+    }
+
+    /// [`DeliveryHarness::start`], giving the outputs `resources` at build time (the UI's
+    /// stores, for a test that reads what the `webui` output wrote).
+    pub async fn start_with_resources(
+        outputs: Vec<UnderTest>,
+        global: GlobalSettings,
+        resources: falconer_core::Resources,
+    ) -> DeliveryHarness {
         let metrics = Metrics::new(&[]).expect("metrics").0;
         let dir = tempfile::tempdir().expect("temp dir");
         let global = Arc::new(global);
@@ -75,6 +85,7 @@ impl DeliveryHarness {
                     name: o.name.clone(),
                     path: o.name,
                     global: global.clone(),
+                    resources: resources.clone(),
                 })
                 .await
                 .expect("the output builds");

@@ -11,11 +11,12 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
 use crate::app::UiState;
+use crate::auth::{ClientAddr, Verdict};
 use crate::event::parse_add;
 use crate::query::{now_us, GroupBy, Query, RawQuery, MAX_EXPORT, MAX_LIMIT};
-use crate::store::StoreError;
+use crate::store::{StoreError, TimelineBy};
 
-fn json_response(status: StatusCode, body: String) -> Response {
+pub(crate) fn json_response(status: StatusCode, body: String) -> Response {
     (
         status,
         [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
@@ -58,34 +59,59 @@ pub(crate) async fn healthz(State(state): State<Arc<UiState>>) -> Response {
     }
 }
 
-/// `POST /api/v1/auth`: checks the basic credentials, 200 `"authorized"` or 401.
+/// `POST /api/v1/auth`: checks the basic credentials, 200 `"authorized"` or 401 (429 when
+/// refused unchecked, see [`crate::auth::Auth::check`]).
 pub(crate) async fn authenticate(
     State(state): State<Arc<UiState>>,
+    client: ClientAddr,
     headers: HeaderMap,
 ) -> Response {
     if state.auth.disabled() {
         return value_response(&json!("authorized"), false);
     }
-    let header = headers
+    let verdict = match headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let st = state.clone();
-    let ok = match header {
-        Some(h) => tokio::task::spawn_blocking(move || st.auth.verify_basic(&h).is_some())
-            .await
-            .unwrap_or(false),
-        None => false,
+    {
+        Some(h) => state.auth.check_basic(h, client).await,
+        None => Verdict::Denied,
     };
-    if ok {
-        value_response(&json!("authorized"), false)
-    } else {
-        json_response(StatusCode::UNAUTHORIZED, "\"unauthorized\"".into())
+    match verdict {
+        Verdict::Allowed(_) => value_response(&json!("authorized"), false),
+        Verdict::Denied => json_response(StatusCode::UNAUTHORIZED, "\"unauthorized\"".into()),
+        Verdict::Refused {
+            reason,
+            retry_after,
+        } => Verdict::refusal_response(reason, retry_after),
     }
 }
 
-/// `POST /`, `/api/v1/`, `/api/v1/events/add`: falcosidekick's `{event, outputs}`.
-pub(crate) async fn add(State(state): State<Arc<UiState>>, body: Bytes) -> Response {
+/// True for `application/json` and `application/*+json`, parameters allowed.
+pub(crate) fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|essence| essence.trim().to_ascii_lowercase())
+        .is_some_and(|m| {
+            m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+        })
+}
+
+/// `POST /`, `/api/v1/`, `/api/v1/events/add`: falcosidekick's `{event, outputs}`, sent as
+/// `application/json` (anything else is 415: an HTML form cannot send JSON).
+pub(crate) async fn add(
+    State(state): State<Arc<UiState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if !is_json(&headers) {
+        return (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Content-Type must be application/json",
+        )
+            .into_response();
+    }
     let (alert, outputs) = match parse_add(&body) {
         Ok(parsed) => parsed,
         Err(e) => return bad_request(e.to_string()),
@@ -101,7 +127,9 @@ pub(crate) async fn add(State(state): State<Arc<UiState>>, body: Bytes) -> Respo
     json_response(StatusCode::OK, "{}".into())
 }
 
-/// `GET /api/v1/events/search`.
+/// `GET /api/v1/events/search`. Besides falcosidekick-ui's fields, `dropped`: the alerts not
+/// stored over the query's time range (`{"total": N, "by_reason": {…}}`), and `next` when the
+/// page is full: pass it as `cursor` for the next page.
 pub(crate) async fn search(
     State(state): State<Arc<UiState>>,
     QueryParams(raw): QueryParams<RawQuery>,
@@ -115,6 +143,10 @@ pub(crate) async fn search(
         Ok(p) => p,
         Err(e) => return store_failed(&e),
     };
+    let dropped = match state.store.drops(q.from_us, q.to_us).await {
+        Ok(d) => d,
+        Err(e) => return store_failed(&e),
+    };
     // The stored JSON is returned as is: no parse and re-serialize per event.
     let mut body =
         String::with_capacity(page.events.iter().map(|e| e.len() + 1).sum::<usize>() + 64);
@@ -126,10 +158,16 @@ pub(crate) async fn search(
         body.push_str(e);
     }
     body.push_str(&format!(
-        "],\"statistics\":{{\"returned\":{},\"all\":{}}}}}",
+        "],\"statistics\":{{\"returned\":{},\"all\":{}}},\"dropped\":{}",
         page.events.len(),
-        page.all
+        page.all,
+        dropped.to_json()
     ));
+    // Falconer: where the next page starts (`cursor=`), when this one is full.
+    if let Some(next) = &page.next {
+        body.push_str(&format!(",\"next\":{}", Value::String(next.clone())));
+    }
+    body.push('}');
     if raw.is_pretty() {
         if let Ok(v) = serde_json::from_str::<Value>(&body) {
             return value_response(&v, true);
@@ -138,7 +176,7 @@ pub(crate) async fn search(
     json_response(StatusCode::OK, body)
 }
 
-/// `GET /api/v1/events/count`: `{"statistics":{"all":N}}`.
+/// `GET /api/v1/events/count`: `{"statistics":{"all":N},"dropped":{…}}`.
 pub(crate) async fn count(
     State(state): State<Arc<UiState>>,
     QueryParams(raw): QueryParams<RawQuery>,
@@ -147,8 +185,15 @@ pub(crate) async fn count(
         Ok(q) => q,
         Err(r) => return *r,
     };
+    let dropped = match state.store.drops(q.from_us, q.to_us).await {
+        Ok(d) => d,
+        Err(e) => return store_failed(&e),
+    };
     match state.store.count(&q).await {
-        Ok(n) => value_response(&json!({"statistics": {"all": n}}), raw.is_pretty()),
+        Ok(n) => value_response(
+            &json!({"statistics": {"all": n}, "dropped": dropped.to_json()}),
+            raw.is_pretty(),
+        ),
         Err(e) => store_failed(&e),
     }
 }
@@ -189,7 +234,8 @@ pub(crate) fn timeline_window(q: &Query, buckets: u32) -> (i64, i64) {
     (start, width)
 }
 
-/// `GET /api/v1/events/timeline?buckets=60`: counts per bucket and priority.
+/// `GET /api/v1/events/timeline?buckets=60&by=priority|source`: counts per bucket and
+/// priority (or source).
 pub(crate) async fn timeline(
     State(state): State<Arc<UiState>>,
     QueryParams(raw): QueryParams<RawQuery>,
@@ -204,8 +250,15 @@ pub(crate) async fn timeline(
         .and_then(|b| b.parse().ok())
         .unwrap_or(60)
         .clamp(1, 1000);
+    let by = match extra.get("by").map(String::as_str) {
+        None | Some("") => TimelineBy::Priority,
+        Some(b) => match TimelineBy::parse(b) {
+            Some(by) => by,
+            None => return bad_request(format!("unknown timeline by {b:?} (priority, source)")),
+        },
+    };
     let (start, width) = timeline_window(&q, buckets);
-    match state.store.timeline(&q, start, width, buckets).await {
+    match state.store.timeline_by(&q, by, start, width, buckets).await {
         Ok(cells) => {
             let mut series: BTreeMap<String, Vec<u64>> = BTreeMap::new();
             for (b, p, n) in cells {
@@ -295,9 +348,19 @@ pub(crate) async fn export(
     let total = if raw.limit.is_some() {
         q.limit.min(MAX_EXPORT)
     } else {
-        10_000
+        DEFAULT_EXPORT
     };
     let start_offset = q.offset;
+    // Said up front (headers), so a client and the events page can tell an export that
+    // stops at its limit from a complete one.
+    let matching = match state.store.count(&q).await {
+        Ok(n) => n,
+        Err(e) => return store_failed(&e),
+    };
+    let truncated = q.cursor.is_none() && matching > start_offset.saturating_add(total);
+    if truncated {
+        tracing::debug!(matching, limit = total, "webui export stops at its limit");
+    }
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
     let store = state.store.clone();
     tokio::spawn(async move {
@@ -315,7 +378,9 @@ pub(crate) async fn export(
         }
         while sent < total {
             q.limit = EXPORT_PAGE.min(total - sent);
-            q.offset = start_offset + sent;
+            if q.cursor.is_none() {
+                q.offset = start_offset + sent;
+            }
             let page = match store.search(&q).await {
                 Ok(p) => p,
                 Err(e) => {
@@ -350,6 +415,11 @@ pub(crate) async fn export(
             if (page.events.len() as u64) < q.limit {
                 break;
             }
+            // The next page starts after this one (no events skipped again to reach it).
+            match page.next {
+                Some(next) => q.cursor = Some(next),
+                None => break,
+            }
         }
         if format == Format::Json {
             let _ = tx.send(Ok(Bytes::from_static(b"]"))).await;
@@ -370,11 +440,27 @@ pub(crate) async fn export(
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"{name}\""),
             ),
+            (EXPORT_LIMIT.clone(), total.to_string()),
+            (EXPORT_MATCHING.clone(), matching.to_string()),
+            (EXPORT_TRUNCATED.clone(), truncated.to_string()),
         ],
         Body::from_stream(stream),
     )
         .into_response()
 }
+
+/// Events an export writes at most (its `limit`, 10,000 by default).
+pub(crate) static EXPORT_LIMIT: header::HeaderName =
+    header::HeaderName::from_static("x-falconer-export-limit");
+/// Events matching the export's filters (all pages).
+pub(crate) static EXPORT_MATCHING: header::HeaderName =
+    header::HeaderName::from_static("x-falconer-export-matching");
+/// `true` when the export stops at its limit before the last matching event.
+pub(crate) static EXPORT_TRUNCATED: header::HeaderName =
+    header::HeaderName::from_static("x-falconer-export-truncated");
+
+/// Events an export writes when no `limit` is given.
+pub(crate) const DEFAULT_EXPORT: u64 = 10_000;
 
 const CSV_HEADER: &str = "time,priority,rule,source,hostname,tags,output,uuid,output_fields\r\n";
 

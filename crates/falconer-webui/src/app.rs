@@ -1,6 +1,5 @@
 //! The UI's state, router (with the base path and the authentication layer) and server.
 
-use std::future::IntoFuture;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -14,10 +13,12 @@ use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::auth::{cookie_token, Auth};
+use crate::auth::{cookie_token, Auth, ClientAddr, Verdict};
+use crate::origin::Origin;
 use crate::settings::Settings;
 use crate::store::Store;
-use crate::{api, pages};
+use crate::{api, origin, pages, silences};
+use falconer_metrics::UiMetrics;
 
 /// What the embedding binary tells the UI about itself.
 #[derive(Debug, Clone, Default)]
@@ -30,6 +31,9 @@ pub struct UiInfo {
     pub outputs: Vec<String>,
     /// What `/api/v1/config` shows: the caller masks secrets (see [`Settings::masked`]).
     pub config: Value,
+    /// The outputs' state, the routes and the config file's silences for the Info page
+    /// (`None`: only the output names above are shown).
+    pub runtime: Option<Arc<dyn crate::RuntimeInfo>>,
 }
 
 /// The signed-in user, set by the authentication layer (`anonymous` when auth is off).
@@ -48,6 +52,8 @@ pub struct UiState {
     pub info: UiInfo,
     /// Outputs named by the last falcosidekick POST.
     pub posted_outputs: RwLock<Vec<String>>,
+    /// Origins besides the UI's own allowed to write (`ui.allowedorigins`).
+    pub allowed_origins: Vec<Origin>,
 }
 
 impl std::fmt::Debug for UiState {
@@ -60,14 +66,32 @@ impl std::fmt::Debug for UiState {
 }
 
 impl UiState {
-    /// Builds the state; fails when the users cannot be loaded.
+    /// Builds the state, its metrics exposed nowhere (see [`UiState::with_metrics`]); fails
+    /// when the users cannot be loaded.
     pub fn new(settings: &Settings, store: Store, info: UiInfo) -> Result<Arc<UiState>, String> {
+        Self::with_metrics(settings, store, info, UiMetrics::unregistered())
+    }
+
+    /// Builds the state, counting sign-in failures and refusals in `metrics`; fails when the
+    /// users or `allowedorigins` cannot be loaded.
+    pub fn with_metrics(
+        settings: &Settings,
+        store: Store,
+        info: UiInfo,
+        metrics: UiMetrics,
+    ) -> Result<Arc<UiState>, String> {
+        let allowed_origins = settings
+            .allowedorigins
+            .iter()
+            .map(|o| Origin::parse(o).map_err(|e| format!("ui.allowedorigins: {e}")))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Arc::new(UiState {
             store,
-            auth: Auth::new(&settings.auth)?,
+            auth: Auth::new(&settings.auth, metrics)?,
             base: settings.base(),
             info,
             posted_outputs: RwLock::new(Vec::new()),
+            allowed_origins,
         }))
     }
 
@@ -94,8 +118,23 @@ pub fn router(state: Arc<UiState>) -> Router {
     let protected = Router::new()
         .route("/", get(pages::dashboard::page).post(api::add))
         .route("/events", get(pages::events::list))
-        .route("/events/{uuid}", get(pages::events::detail))
+        .route("/events/{uuid}", get(pages::detail::page))
+        .route("/info", get(pages::info::page))
+        .route("/api/v1/info", get(pages::info::api))
         .route("/logout", post(pages::login::logout))
+        .route(
+            "/silences",
+            get(pages::silences::page).post(pages::silences::submit),
+        )
+        .route("/silences/{id}/expire", post(pages::silences::expire))
+        .route(
+            "/api/v1/silences",
+            get(silences::api_list).post(silences::api_create),
+        )
+        .route(
+            "/api/v1/silences/{id}",
+            axum::routing::delete(silences::api_expire),
+        )
         .route("/api/v1/", post(api::add))
         .route("/api/v1/events/add", post(api::add))
         .route("/api/v1/events/search", get(api::search))
@@ -112,11 +151,16 @@ pub fn router(state: Arc<UiState>) -> Router {
     let app = Router::new()
         .route("/login", get(pages::login::form).post(pages::login::submit))
         .route("/static/app.css", get(pages::stylesheet))
+        .route("/static/app.js", get(pages::script))
         .route("/api/v1/healthz", get(api::healthz))
         .route("/api/v1/auth", post(api::authenticate))
         .route("/api/v1/authenticate", post(api::authenticate))
         .merge(protected)
         .fallback(not_found)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            origin::guard_writes,
+        ))
         .layer(middleware::from_fn(security_headers))
         .with_state(state.clone());
     if state.base.is_empty() {
@@ -150,7 +194,7 @@ async fn security_headers(req: Request, next: Next) -> Response {
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
-            "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         ),
     );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
@@ -166,7 +210,8 @@ async fn security_headers(req: Request, next: Next) -> Response {
 }
 
 /// Lets a request through with a live session cookie or valid basic credentials;
-/// otherwise API calls and writes get 401 and pages a redirect to the login page.
+/// otherwise API calls and writes get 401 and pages a redirect to the login page. Basic
+/// credentials go through [`Auth::check`]: 429 with `Retry-After` when refused unchecked.
 async fn require_auth(State(state): State<Arc<UiState>>, mut req: Request, next: Next) -> Response {
     if state.auth.disabled() {
         req.extensions_mut().insert(User("anonymous".into()));
@@ -187,11 +232,18 @@ async fn require_auth(State(state): State<Arc<UiState>>, mut req: Request, next:
         {
             Some(h) => {
                 let h = h.to_owned();
-                let st = state.clone();
-                tokio::task::spawn_blocking(move || st.auth.verify_basic(&h))
+                match state
+                    .auth
+                    .check_basic(&h, ClientAddr::of(req.extensions()))
                     .await
-                    .ok()
-                    .flatten()
+                {
+                    Verdict::Allowed(u) => Some(u),
+                    Verdict::Denied => None,
+                    Verdict::Refused {
+                        reason,
+                        retry_after,
+                    } => return Verdict::refusal_response(reason, retry_after),
+                }
             }
             None => None,
         },
@@ -233,22 +285,50 @@ pub async fn bind(settings: &Settings) -> Result<TcpListener, String> {
 }
 
 /// Serves the UI on `listener` until `shutdown`, then lets requests in progress finish
-/// (5 s at most).
-pub async fn serve(listener: TcpListener, state: Arc<UiState>, shutdown: CancellationToken) {
+/// (5 s at most). Connections are held to the deadlines of `settings` and the caps of
+/// `pool` (see `falconer_listen`); handlers see the client address as `ConnectInfo`.
+pub async fn serve(
+    listener: TcpListener,
+    state: Arc<UiState>,
+    settings: &Settings,
+    pool: Arc<falconer_listen::ConnectionPool>,
+    shutdown: CancellationToken,
+) {
     let app = router(state);
-    let stop = shutdown.clone();
-    let server =
-        axum::serve(listener, app).with_graceful_shutdown(async move { stop.cancelled().await });
-    let drain = async {
-        shutdown.cancelled().await;
-        tokio::time::sleep(Duration::from_secs(5)).await;
-    };
-    tokio::select! {
-        r = server.into_future() => {
-            if let Err(e) = r {
-                tracing::error!(error = %e, "web UI server failed");
-            }
-        }
-        () = drain => tracing::warn!("web UI: requests still running after 5 s; closed"),
-    }
+    falconer_listen::serve(
+        listener,
+        app,
+        pool,
+        falconer_listen::ListenSettings {
+            header_timeout: settings.headertimeout.0,
+            idle_timeout: settings.idletimeout.0,
+            drain_timeout: Duration::from_secs(5),
+        },
+        None,
+        Some(tag_client),
+        shutdown,
+    )
+    .await;
+}
+
+fn tag_client(extensions: &mut http::Extensions, peer: std::net::SocketAddr) {
+    extensions.insert(axum::extract::ConnectInfo(peer));
+}
+
+/// [`serve`] with the default connection settings and caps, metrics not registered (tests).
+pub async fn serve_with_defaults(
+    listener: TcpListener,
+    state: Arc<UiState>,
+    shutdown: CancellationToken,
+) {
+    let settings = Settings::default();
+    let pool = falconer_listen::ConnectionPool::new(
+        "ui",
+        falconer_listen::ConnectionCaps {
+            max_connections: settings.maxconnections,
+            max_per_client: settings.maxconnectionsperclient,
+        },
+        falconer_metrics::ListenerMetrics::unregistered(),
+    );
+    serve(listener, state, &settings, pool, shutdown).await;
 }

@@ -1,44 +1,47 @@
-//! What the store keeps of an alert: the indexed columns, the full-text document and the
-//! alert's JSON exactly as falcosidekick sends it (returned as is by search).
+//! What the store keeps of an alert: its numbers in the catalog (rule, source, hostname,
+//! tags, priority), the distinct words of its searchable text and the alert's JSON exactly
+//! as falcosidekick sends it (returned as is by search).
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use falconer_event::Alert;
 use serde::Deserialize;
 use serde_json::Value;
 
-/// One row to insert.
+use crate::store::text::DocBuilder;
+
+/// One row to insert, borrowing from its alert.
 #[derive(Debug, Clone)]
-pub(crate) struct Row {
-    pub uuid: String,
+pub(crate) struct Row<'a> {
+    pub uuid: Cow<'a, str>,
     pub ts_us: i64,
     pub priority: &'static str,
-    pub rule: String,
-    pub source: String,
-    pub hostname: String,
-    pub tags: Vec<String>,
-    pub output: String,
-    /// Searchable text: output, rule, priority, source, hostname, tags, `key=value` fields.
+    pub rule: &'a str,
+    pub source: &'a str,
+    pub hostname: &'a str,
+    pub tags: &'a [String],
+    /// The distinct words of output, rule, priority, source, hostname, tags, field names
+    /// and values (see [`crate::store::text`]).
     pub doc: String,
-    pub json: String,
+    pub json: Cow<'a, str>,
 }
 
-impl Row {
-    pub(crate) fn from_alert(alert: &Alert) -> Row {
-        let mut json_bytes = alert.to_json();
-        let generated;
-        let uuid = if alert.uuid.is_empty() {
+impl<'a> Row<'a> {
+    pub(crate) fn from_alert(alert: &'a Alert) -> Row<'a> {
+        let (uuid, json) = if alert.uuid.is_empty() {
             // Not from Falconer's ingest (which always sets one): give it an identity.
             let mut copy = alert.clone();
             copy.uuid = uuid::Uuid::new_v4().to_string();
-            generated = copy;
-            json_bytes = generated.to_json();
-            generated.uuid.clone()
+            let json = String::from_utf8_lossy(copy.to_json()).into_owned();
+            (Cow::Owned(copy.uuid), Cow::Owned(json))
         } else {
-            alert.uuid.clone()
+            (
+                Cow::Borrowed(alert.uuid.as_str()),
+                String::from_utf8_lossy(alert.to_json()),
+            )
         };
-        let json = String::from_utf8_lossy(json_bytes).into_owned();
-        let mut doc = String::with_capacity(json.len());
+        let mut doc = DocBuilder::default();
         for part in [
             alert.output.as_str(),
             alert.rule.as_str(),
@@ -46,29 +49,27 @@ impl Row {
             alert.source.as_str(),
             alert.hostname.as_str(),
         ] {
-            doc.push_str(part);
-            doc.push('\n');
+            doc.push(part);
         }
-        doc.push_str(&alert.tags.join(" "));
+        for t in &alert.tags {
+            doc.push(t);
+        }
         for (k, v) in &alert.output_fields {
-            doc.push('\n');
-            doc.push_str(k);
-            doc.push('=');
+            doc.push(k);
             match v {
-                Value::String(s) => doc.push_str(s),
-                other => doc.push_str(&other.to_string()),
+                Value::String(s) => doc.push(s),
+                other => doc.push(&other.to_string()),
             }
         }
         Row {
             uuid,
             ts_us: alert.time.timestamp_micros(),
             priority: alert.priority.as_str(),
-            rule: alert.rule.clone(),
-            source: alert.source.clone(),
-            hostname: alert.hostname.clone(),
-            tags: alert.tags.clone(),
-            output: alert.output.clone(),
-            doc,
+            rule: &alert.rule,
+            source: &alert.source,
+            hostname: &alert.hostname,
+            tags: &alert.tags,
+            doc: doc.finish(),
             json,
         }
     }

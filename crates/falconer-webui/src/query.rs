@@ -43,6 +43,9 @@ pub struct RawQuery {
     pub limit: Option<String>,
     /// 1-based page.
     pub page: Option<String>,
+    /// Falconer: where the previous page ended (its `next`), so the next one starts there
+    /// without counting the events before it; `page` is then only displayed.
+    pub cursor: Option<String>,
     /// Indented JSON.
     pub pretty: Option<String>,
     /// Export format (`csv`, `ndjson`, `json`).
@@ -73,8 +76,11 @@ pub struct Query {
     pub to_us: Option<i64>,
     /// Page size.
     pub limit: u64,
-    /// Events skipped (`(page-1) × limit`).
+    /// Events skipped (`(page-1) × limit`), unless there is a cursor.
     pub offset: u64,
+    /// Where the previous page ended ([`crate::Page::next`]): this page starts after it and
+    /// `offset` is ignored.
+    pub cursor: Option<String>,
 }
 
 /// A group-by field of `/api/v1/events/count/:groupby`.
@@ -222,6 +228,12 @@ impl RawQuery {
             },
         };
         q.offset = (page - 1).saturating_mul(q.limit);
+        q.cursor = self
+            .cursor
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty() && *c != "null")
+            .map(str::to_owned);
         Ok(q)
     }
 
@@ -232,7 +244,7 @@ impl RawQuery {
 }
 
 impl Query {
-    /// The same filters with no time window and no paging (what fills the filter menus).
+    /// No filters but the time window, and no paging (what fills the filter menus).
     pub fn window_only(&self) -> Query {
         Query {
             from_us: self.from_us,

@@ -32,9 +32,37 @@ pub struct Settings {
     /// Who may use the UI and its API.
     #[serde(default)]
     pub auth: AuthSettings,
+    /// Other origins (`https://falconer.example.com`, scheme and host, the port when not the
+    /// default) allowed to send state-changing requests (POST, PUT, PATCH, DELETE). A
+    /// browser request whose `Origin` is neither the UI's own (from `Host`) nor listed here
+    /// is refused with 403; list the public origin when a reverse proxy rewrites `Host`.
+    /// Requests without `Origin` or `Sec-Fetch-Site` (curl, falcosidekick) are not affected.
+    #[serde(default)]
+    pub allowedorigins: Vec<String>,
     /// Where events are stored, and for how long.
     #[serde(default)]
     pub store: StoreSettings,
+    /// Time a client has from connecting to sending a complete request head (and for each
+    /// later request head); a socket that sends nothing is closed when it runs out.
+    #[serde(default = "default_header_timeout")]
+    pub headertimeout: Window,
+    /// A keep-alive connection with no request in progress for this long is closed; so is a
+    /// request on which no byte moves for this long.
+    #[serde(default = "default_idle_timeout")]
+    pub idletimeout: Window,
+    /// Open connections to the UI at most. At the cap a new connection takes the place of an
+    /// idle one (never-used ones first); when all are busy it is refused. Lowered at start
+    /// to fit the open-files limit, beside ingest's.
+    #[serde(default = "default_max_connections")]
+    pub maxconnections: usize,
+    /// Open UI connections from one client address at most (same eviction rule).
+    #[serde(default = "default_max_connections_per_client")]
+    pub maxconnectionsperclient: usize,
+    /// How often the router re-reads the silences kept in the store (`5s`). A silence made
+    /// or expired on this replica applies at once; replicas sharing a PostgreSQL store see
+    /// each other's within this interval.
+    #[serde(default = "default_silence_poll")]
+    pub silencepoll: Window,
 }
 
 impl Default for Settings {
@@ -45,13 +73,39 @@ impl Default for Settings {
             listenport: DEFAULT_PORT,
             basepath: String::new(),
             auth: AuthSettings::default(),
+            allowedorigins: Vec::new(),
             store: StoreSettings::default(),
+            headertimeout: default_header_timeout(),
+            idletimeout: default_idle_timeout(),
+            maxconnections: default_max_connections(),
+            maxconnectionsperclient: default_max_connections_per_client(),
+            silencepoll: default_silence_poll(),
         }
     }
 }
 
+fn default_silence_poll() -> Window {
+    Window(crate::feed::DEFAULT_SILENCE_POLL)
+}
+
 fn default_port() -> u16 {
     DEFAULT_PORT
+}
+
+fn default_header_timeout() -> Window {
+    Window(Duration::from_secs(10))
+}
+
+fn default_idle_timeout() -> Window {
+    Window(Duration::from_secs(60))
+}
+
+fn default_max_connections() -> usize {
+    256
+}
+
+fn default_max_connections_per_client() -> usize {
+    64
 }
 
 /// `ui.auth`: users with hashed passwords and session cookies. Every route but the login
@@ -76,6 +130,16 @@ pub struct AuthSettings {
     /// How long a session lasts after login (12h).
     #[serde(default = "default_session_ttl")]
     pub sessionttl: Window,
+    /// Password checks (argon2/bcrypt, ~19 MiB and tens of ms each) running at once at most
+    /// (2); a request with credentials beyond that is answered 429 with `Retry-After: 1`
+    /// without hashing.
+    #[serde(default = "default_max_verifications")]
+    pub maxverifications: usize,
+    /// How long a basic-auth credential that verified is remembered (`1m`), so API clients
+    /// sending it on every request do not pay a password hash each time; `0` turns the
+    /// cache off. Only a keyed digest is kept, never the password.
+    #[serde(default = "default_cache_ttl")]
+    pub cachettl: Window,
 }
 
 impl Default for AuthSettings {
@@ -86,12 +150,22 @@ impl Default for AuthSettings {
             usersfile: String::new(),
             securecookie: false,
             sessionttl: default_session_ttl(),
+            maxverifications: default_max_verifications(),
+            cachettl: default_cache_ttl(),
         }
     }
 }
 
 fn default_session_ttl() -> Window {
     Window(Duration::from_secs(12 * 3600))
+}
+
+fn default_max_verifications() -> usize {
+    2
+}
+
+fn default_cache_ttl() -> Window {
+    Window(Duration::from_secs(60))
 }
 
 /// One user.
@@ -343,6 +417,23 @@ impl Settings {
         if let Err(e) = self.listen_addr() {
             problems.push(("listenaddress".into(), e));
         }
+        for (key, value) in [
+            ("maxconnections", self.maxconnections),
+            ("maxconnectionsperclient", self.maxconnectionsperclient),
+        ] {
+            if value == 0 {
+                problems.push((key.into(), "must be greater than 0".into()));
+            }
+        }
+        for (key, value) in [
+            ("headertimeout", self.headertimeout),
+            ("idletimeout", self.idletimeout),
+            ("silencepoll", self.silencepoll),
+        ] {
+            if value.0.is_zero() {
+                problems.push((key.into(), "must be greater than 0".into()));
+            }
+        }
         let base = self.basepath.trim();
         if !base.is_empty()
             && (!base.starts_with('/') || base.contains(['?', '#', ' ', '"', '<', '>', '\'']))
@@ -369,6 +460,14 @@ impl Settings {
         if self.auth.sessionttl.0.is_zero() {
             problems.push(("auth.sessionttl".into(), "must be more than 0".into()));
         }
+        if self.auth.maxverifications == 0 {
+            problems.push(("auth.maxverifications".into(), "must be at least 1".into()));
+        }
+        for (i, o) in self.allowedorigins.iter().enumerate() {
+            if let Err(e) = crate::origin::Origin::parse(o) {
+                problems.push((format!("allowedorigins[{i}]"), e));
+            }
+        }
         let mut store = Vec::new();
         self.store.validate(&mut store);
         problems.extend(
@@ -386,12 +485,16 @@ impl Settings {
             "listenaddress": self.listenaddress,
             "listenport": self.listenport,
             "basepath": self.base(),
+            "allowedorigins": self.allowedorigins,
+            "silencepoll": format_window(self.silencepoll.0),
             "auth": {
                 "disabled": self.auth.disabled,
                 "users": self.auth.users.iter().map(|u| format!("{}:*******", u.username)).collect::<Vec<_>>(),
                 "usersfile": self.auth.usersfile,
                 "securecookie": self.auth.securecookie,
                 "sessionttl": format_window(self.auth.sessionttl.0),
+                "maxverifications": self.auth.maxverifications,
+                "cachettl": format_window(self.auth.cachettl.0),
             },
             "store": self.store.masked(),
         })
@@ -451,6 +554,31 @@ mod tests {
         .expect("parses");
         let paths: Vec<String> = s.validate().into_iter().map(|p| p.0).collect();
         assert_eq!(paths, ["store.dsn", "store.retention"]);
+    }
+
+    #[test]
+    fn auth_limits_and_allowed_origins() {
+        let s: Settings =
+            serde_json::from_value(json!({"auth": {"disabled": true}})).expect("parses");
+        assert_eq!(s.auth.maxverifications, 2);
+        assert_eq!(s.auth.cachettl.0, Duration::from_secs(60));
+        assert!(s.allowedorigins.is_empty());
+        let s: Settings = serde_json::from_value(json!({
+            "auth": {"disabled": true, "maxverifications": 0, "cachettl": "0"},
+            "allowedorigins": ["https://soc.example.com", "soc.example.com"],
+        }))
+        .expect("parses");
+        assert!(s.auth.cachettl.0.is_zero(), "0 turns the cache off");
+        let paths: Vec<String> = s.validate().into_iter().map(|p| p.0).collect();
+        assert!(
+            paths.contains(&"auth.maxverifications".to_owned()),
+            "{paths:?}"
+        );
+        assert!(paths.contains(&"allowedorigins[1]".to_owned()), "{paths:?}");
+        assert!(
+            !paths.contains(&"allowedorigins[0]".to_owned()),
+            "{paths:?}"
+        );
     }
 
     #[test]

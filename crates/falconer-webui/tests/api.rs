@@ -89,7 +89,10 @@ async fn search_and_filters(backend: Backend) {
 
     // Counts.
     let v = get_json(&ui, "/api/v1/events/count?since=1h").await;
-    assert_eq!(v, json!({"statistics": {"all": 3}}));
+    assert_eq!(
+        v,
+        json!({"statistics": {"all": 3}, "dropped": {"total": 0, "by_reason": {}}})
+    );
     let v = get_json(&ui, "/api/v1/events/count/priority").await;
     assert_eq!(
         v,

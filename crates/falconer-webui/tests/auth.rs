@@ -1,5 +1,5 @@
 //! Authentication and the pages: every route but login, the stylesheet and healthz is
-//! protected; session cookies are HttpOnly and SameSite=Strict; basic auth works for API
+//! protected; session cookies are HttpOnly and SameSite=Lax; basic auth works for API
 //! clients; auth is off only when disabled; the base path prefixes everything.
 
 mod common;
@@ -120,7 +120,7 @@ async fn session_login_and_logout() {
         .expect("cookie")
         .to_owned();
     assert!(cookie.starts_with("falconer_session="), "{cookie}");
-    for flag in ["HttpOnly", "SameSite=Strict", "Path=/", "Max-Age=43200"] {
+    for flag in ["HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=43200"] {
         assert!(cookie.contains(flag), "{flag} missing in {cookie}");
     }
     assert!(!cookie.contains("Secure"), "{cookie}");

@@ -22,16 +22,62 @@ pub fn check(file: Option<&Path>) -> ExitCode {
                 config.global.listen_ip(),
                 config.global.listenport
             );
+            if let Ok(Some(webhook)) = crate::k8saudit::webhook(&config.global) {
+                let k8saudit = &config.global.k8saudit;
+                println!(
+                    "  k8saudit: POST /k8s-audit{}, {} rules evaluated (rulematching {}), rules files: {}",
+                    if k8saudit.listenport == 0 {
+                        String::new()
+                    } else {
+                        format!(" (also on port {})", k8saudit.listenport)
+                    },
+                    webhook.engine.rules().len(),
+                    k8saudit.rulematching,
+                    if k8saudit.rulesfiles.is_empty() {
+                        "default".to_owned()
+                    } else {
+                        k8saudit.rulesfiles.join(", ")
+                    }
+                );
+            }
             for p in &outputs {
                 let minimum = p
                     .common()
                     .minimum_priority()
                     .map_or("none", |m| m.as_lower_str());
+                let matched = if p.common().condition.trim().is_empty() {
+                    String::new()
+                } else {
+                    format!(", match {}", p.common().condition.trim())
+                };
                 println!(
-                    "  output {} (type {}, minimumpriority {minimum})",
+                    "  output {} (type {}, minimumpriority {minimum}{matched})",
                     p.name(),
                     p.kind.name
                 );
+            }
+            let global = &config.global;
+            for (i, r) in global.routes.iter().enumerate() {
+                println!(
+                    "  routes[{i}]: {} -> {}{}",
+                    if r.condition.trim().is_empty() {
+                        "every alert"
+                    } else {
+                        r.condition.trim()
+                    },
+                    r.outputs.join(", "),
+                    if r.continue_matching {
+                        " (continue)"
+                    } else {
+                        ""
+                    }
+                );
+            }
+            if !global.defaultroute.is_empty() {
+                println!("  defaultroute: {}", global.defaultroute.join(", "));
+            }
+            if !global.silences.is_empty() {
+                println!("  silences: {} in the file", global.silences.len());
             }
             ExitCode::SUCCESS
         }

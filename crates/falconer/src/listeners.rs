@@ -1,6 +1,7 @@
 //! The ingest listeners: the main port (plain HTTP, or TLS / mutual TLS with
-//! `tlsserver.deploy`), and the plain-HTTP side port serving the routes of
-//! `tlsserver.notlspaths`, as falcosidekick does.
+//! `tlsserver.deploy`), the plain-HTTP side port serving the routes of
+//! `tlsserver.notlspaths`, as falcosidekick does, and the Kubernetes audit webhook's own port
+//! (`k8saudit.listenport`, with the main port's TLS).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -10,6 +11,7 @@ use falconer_config::GlobalSettings;
 use falconer_ingest::{
     router_for, serve, IngestState, Routes, ServeSettings, TlsFiles, TlsReloader,
 };
+use falconer_listen::ConnectionPool;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
@@ -20,6 +22,7 @@ pub(crate) struct Listeners {
     main_routes: Routes,
     tls: Option<Arc<TlsReloader>>,
     side: Option<(TcpListener, Routes)>,
+    audit: Option<TcpListener>,
 }
 
 async fn bind(ip: &str, port: u16) -> Result<TcpListener, String> {
@@ -29,6 +32,24 @@ async fn bind(ip: &str, port: u16) -> Result<TcpListener, String> {
     TcpListener::bind(addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))
+}
+
+/// The audit webhook's route.
+const AUDIT_PATH: &str = "/k8s-audit";
+
+/// The audit webhook's own port, when `k8saudit` is on and names one.
+async fn bind_audit(global: &GlobalSettings) -> Result<Option<TcpListener>, String> {
+    let k8saudit = &global.k8saudit;
+    if !k8saudit.enabled || k8saudit.listenport == 0 {
+        return Ok(None);
+    }
+    let listener = bind(global.listen_ip(), k8saudit.listenport).await?;
+    info!(
+        port = k8saudit.listenport,
+        tls = global.tlsserver.deploy,
+        "Kubernetes audit webhook port up."
+    );
+    Ok(Some(listener))
 }
 
 impl Listeners {
@@ -47,6 +68,7 @@ impl Listeners {
                 main_routes: Routes::All,
                 tls: None,
                 side: None,
+                audit: bind_audit(global).await?,
             });
         }
         let files = TlsFiles {
@@ -79,31 +101,60 @@ impl Listeners {
             main_routes,
             tls: Some(tls),
             side,
+            audit: bind_audit(global).await?,
         })
     }
 
-    /// Serves every listener until `stop`, then drains them.
+    /// Serves every listener until `stop`, then drains them. The main and the side port
+    /// share `pool`'s connection caps.
     pub(crate) async fn serve(
         self,
         state: Arc<IngestState>,
         settings: ServeSettings,
+        pool: Arc<ConnectionPool>,
         stop: CancellationToken,
     ) {
         if let Some(tls) = &self.tls {
             tokio::spawn(tls.clone().watch(stop.clone()));
         }
+        let audit = self.audit.map(|listener| {
+            let routes = Routes::Only(vec![AUDIT_PATH.to_owned()]);
+            serve(
+                listener,
+                router_for(state.clone(), &routes),
+                pool.clone(),
+                settings,
+                self.tls.clone(),
+                stop.clone(),
+            )
+        });
+        let audit = async move {
+            if let Some(audit) = audit {
+                audit.await;
+            }
+        };
         let main = serve(
             self.main,
             router_for(state.clone(), &self.main_routes),
+            pool.clone(),
             settings,
             self.tls,
             stop.clone(),
         );
         match self.side {
-            None => main.await,
+            None => {
+                tokio::join!(main, audit);
+            }
             Some((listener, routes)) => {
-                let side = serve(listener, router_for(state, &routes), settings, None, stop);
-                tokio::join!(main, side);
+                let side = serve(
+                    listener,
+                    router_for(state, &routes),
+                    pool,
+                    settings,
+                    None,
+                    stop,
+                );
+                tokio::join!(main, side, audit);
             }
         }
     }

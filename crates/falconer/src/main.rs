@@ -1,15 +1,19 @@
 //! `falconer`: a drop-in, loss-aware replacement for falcosidekick.
 //!
 //! `falconer [run] [-c FILE]` serves; `falconer check -c FILE` validates a configuration
-//! offline; `falconer replay --output NAME FILE` sends dead letters again; `falconer version`
+//! offline; `falconer route ALERT.json` explains where one alert goes; `falconer replay --output NAME FILE` sends dead letters again; `falconer version`
 //! prints the version.
 
 mod check;
+mod k8saudit;
 mod listeners;
 mod outputs;
+mod reload;
 mod replay;
+mod route;
 mod run;
 mod startup;
+#[cfg_attr(not(feature = "ui"), path = "ui_off.rs")]
 mod ui;
 
 use std::path::PathBuf;
@@ -45,6 +49,11 @@ enum Command {
         /// A dead-letter file (`deadletter.jsonl` under `datadir`, or a rotated one).
         file: PathBuf,
     },
+    /// Show, for one alert, which outputs get it and why the others do not.
+    Route {
+        /// A Falco alert as JSON (`-`: standard input).
+        alert: PathBuf,
+    },
     /// Print the version.
     Version,
     /// Web UI helpers.
@@ -68,6 +77,7 @@ fn main() -> ExitCode {
         Command::Replay { output, all, file } => {
             replay::replay(cli.config_file.as_deref(), &output, all, &file)
         }
+        Command::Route { alert } => route::route(cli.config_file.as_deref(), &alert),
         Command::Ui {
             command: UiCommand::HashPassword,
         } => hash_password(),
@@ -91,7 +101,7 @@ fn hash_password() -> ExitCode {
         eprintln!("empty password");
         return ExitCode::FAILURE;
     }
-    match falconer_webui::hash_password(password) {
+    match ui::hash_password(password) {
         Ok(hash) => {
             println!("{hash}");
             ExitCode::SUCCESS

@@ -1,9 +1,10 @@
-//! The one file outside `outputs/` that names output kinds: one line per kind, each behind
-//! its Cargo feature.
+//! The binary's output kinds: the kinds that stand alone (`outputs/<kind>`) are inserted
+//! here, and each family crate (`outputs/<family>`) registers the kinds its Cargo features
+//! enable (the binary's `output-<kind>` features map to them).
 
-use falconer_core::Registry;
+use falconer_core::{OutputKind, Registry};
 
-/// Every output kind compiled into this binary.
+/// Every output kind compiled into this binary, in [`ORDER`].
 pub fn builtin() -> Registry {
     #[allow(unused_mut)]
     let mut registry = Registry::default();
@@ -15,81 +16,118 @@ pub fn builtin() -> Registry {
     registry.insert(falconer_output_null::KIND);
     #[cfg(feature = "output-smtp")]
     registry.insert(falconer_output_smtp::KIND);
-    #[cfg(feature = "output-loki")]
-    registry.insert(falconer_output_loki::KIND);
-    #[cfg(feature = "output-elasticsearch")]
-    registry.insert(falconer_output_elasticsearch::KIND);
-    #[cfg(feature = "output-influxdb")]
-    registry.insert(falconer_output_influxdb::KIND);
-    #[cfg(feature = "output-splunk")]
-    registry.insert(falconer_output_splunk::KIND);
     #[cfg(feature = "output-syslog")]
     registry.insert(falconer_output_syslog::KIND);
-    #[cfg(feature = "output-quickwit")]
-    registry.insert(falconer_output_quickwit::KIND);
-    #[cfg(feature = "output-openobserve")]
-    registry.insert(falconer_output_openobserve::KIND);
-    #[cfg(feature = "output-zincsearch")]
-    registry.insert(falconer_output_zincsearch::KIND);
-    #[cfg(feature = "output-sumologic")]
-    registry.insert(falconer_output_sumologic::KIND);
-    #[cfg(feature = "output-datadoglogs")]
-    registry.insert(falconer_output_datadoglogs::KIND);
-    #[cfg(feature = "output-dynatrace")]
-    registry.insert(falconer_output_dynatrace::KIND);
-    #[cfg(feature = "output-nats")]
-    registry.insert(falconer_output_nats::KIND);
-    #[cfg(feature = "output-redis")]
-    registry.insert(falconer_output_redis::KIND);
-    #[cfg(feature = "output-kafka")]
-    registry.insert(falconer_output_kafka::KIND);
     #[cfg(feature = "output-webui")]
     registry.insert(falconer_output_webui::KIND);
-    #[cfg(feature = "output-sqs")]
-    registry.insert(falconer_output_sqs::KIND);
-    #[cfg(feature = "output-lambda")]
-    registry.insert(falconer_output_lambda::KIND);
-    #[cfg(feature = "output-sns")]
-    registry.insert(falconer_output_sns::KIND);
-    #[cfg(feature = "output-cloudwatchlogs")]
-    registry.insert(falconer_output_cloudwatchlogs::KIND);
-    #[cfg(feature = "output-s3")]
-    registry.insert(falconer_output_s3::KIND);
-    #[cfg(feature = "output-kinesis")]
-    registry.insert(falconer_output_kinesis::KIND);
-    #[cfg(feature = "output-mqtt")]
-    registry.insert(falconer_output_mqtt::KIND);
-    #[cfg(feature = "output-rabbitmq")]
-    registry.insert(falconer_output_rabbitmq::KIND);
     #[cfg(feature = "output-timescaledb")]
     registry.insert(falconer_output_timescaledb::KIND);
-    #[cfg(feature = "output-alertmanager")]
-    registry.insert(falconer_output_alertmanager::KIND);
-    #[cfg(feature = "output-opsgenie")]
-    registry.insert(falconer_output_opsgenie::KIND);
-    #[cfg(feature = "output-pagerduty")]
-    registry.insert(falconer_output_pagerduty::KIND);
-    #[cfg(feature = "output-datadog")]
-    registry.insert(falconer_output_datadog::KIND);
-    #[cfg(feature = "output-grafana")]
-    registry.insert(falconer_output_grafana::KIND);
-    #[cfg(feature = "output-grafanaoncall")]
-    registry.insert(falconer_output_grafanaoncall::KIND);
-    #[cfg(feature = "output-slack")]
-    registry.insert(falconer_output_slack::KIND);
-    #[cfg(feature = "output-mattermost")]
-    registry.insert(falconer_output_mattermost::KIND);
-    #[cfg(feature = "output-rocketchat")]
-    registry.insert(falconer_output_rocketchat::KIND);
-    #[cfg(feature = "output-googlechat")]
-    registry.insert(falconer_output_googlechat::KIND);
-    #[cfg(feature = "output-discord")]
-    registry.insert(falconer_output_discord::KIND);
-    #[cfg(feature = "output-teams")]
-    registry.insert(falconer_output_teams::KIND);
-    #[cfg(feature = "output-webex")]
-    registry.insert(falconer_output_webex::KIND);
-    #[cfg(feature = "output-telegram")]
-    registry.insert(falconer_output_telegram::KIND);
-    registry
+    #[cfg(feature = "family-chat")]
+    falconer_outputs_chat::register(&mut registry);
+    #[cfg(feature = "family-incident")]
+    falconer_outputs_incident::register(&mut registry);
+    #[cfg(feature = "family-logs")]
+    falconer_outputs_logs::register(&mut registry);
+    #[cfg(feature = "family-aws")]
+    falconer_outputs_aws::register(&mut registry);
+    #[cfg(feature = "family-bus")]
+    falconer_outputs_bus::register(&mut registry);
+    #[cfg(feature = "family-hooks")]
+    falconer_outputs_hooks::register(&mut registry);
+    in_order(registry)
+}
+
+/// The order of the kinds before they were grouped into family crates. The registry's order
+/// is the order of the outputs enabled by config blocks (`falconer check`, the "Enabled
+/// Outputs" log line) and of the kinds an unknown `type` is told about, so it is kept; kinds
+/// not named here follow in registration order.
+const ORDER: &[&str] = &[
+    "webhook",
+    "stdout",
+    "null",
+    "smtp",
+    "loki",
+    "elasticsearch",
+    "influxdb",
+    "splunk",
+    "syslog",
+    "quickwit",
+    "openobserve",
+    "zincsearch",
+    "sumologic",
+    "datadoglogs",
+    "dynatrace",
+    "nats",
+    "redis",
+    "kafka",
+    "webui",
+    "sqs",
+    "lambda",
+    "sns",
+    "cloudwatchlogs",
+    "s3",
+    "kinesis",
+    "mqtt",
+    "rabbitmq",
+    "timescaledb",
+    "alertmanager",
+    "opsgenie",
+    "pagerduty",
+    "datadog",
+    "grafana",
+    "grafanaoncall",
+    "slack",
+    "mattermost",
+    "rocketchat",
+    "googlechat",
+    "discord",
+    "teams",
+    "webex",
+    "telegram",
+    "talon",
+    "n8n",
+    "nodered",
+    "tekton",
+    "openfaas",
+    "fission",
+    "kubeless",
+    "cloudevents",
+    "cliq",
+    "gotify",
+    "kafkarest",
+    "spyderbat",
+    "yandexs3",
+    "yandexdatastreams",
+];
+
+/// `registry` sorted by [`ORDER`] (a stable sort: unnamed kinds keep their order, last).
+fn in_order(registry: Registry) -> Registry {
+    let mut kinds: Vec<OutputKind> = registry.kinds().to_vec();
+    kinds.sort_by_key(|k| {
+        ORDER
+            .iter()
+            .position(|n| *n == k.name)
+            .unwrap_or(ORDER.len())
+    });
+    let mut sorted = Registry::default();
+    for kind in kinds {
+        sorted.insert(kind);
+    }
+    sorted
+}
+
+#[cfg(test)]
+mod tests {
+    /// With every output feature (the default build), the registry lists every kind once,
+    /// in the order it always had.
+    #[cfg(all(
+        feature = "output-slack",
+        feature = "output-telegram",
+        feature = "output-webhook"
+    ))]
+    #[test]
+    fn the_default_build_registers_every_kind_in_order() {
+        let names: Vec<&str> = super::builtin().kinds().iter().map(|k| k.name).collect();
+        assert_eq!(names, super::ORDER);
+    }
 }

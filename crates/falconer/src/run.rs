@@ -7,9 +7,10 @@ use std::sync::Arc;
 use falconer_core::{Dispatcher, StartError};
 use falconer_event::Enricher;
 use falconer_ingest::{IngestLimits, IngestState, ServeSettings};
+use falconer_listen::{ConnectionCaps, ConnectionPool};
 
 use crate::listeners::Listeners;
-use falconer_metrics::Metrics;
+use falconer_metrics::{Metrics, SeriesLimits};
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
@@ -57,6 +58,7 @@ pub(crate) fn init_logging(debug: bool) {
 }
 
 async fn async_run(file: Option<&Path>) -> ExitCode {
+    let hangup = crate::reload::hangup_signal();
     let (config, planned) = match crate::startup::load_and_plan(file) {
         Ok(loaded) => loaded,
         Err(problems) => {
@@ -68,6 +70,7 @@ async fn async_run(file: Option<&Path>) -> ExitCode {
     for w in &config.warnings {
         warn!("{w}");
     }
+    let in_force = config.clone();
     let global = Arc::new(config.global);
     let enricher = match Enricher::new(&global.enrich_settings()) {
         Ok(e) => Arc::new(e),
@@ -78,7 +81,11 @@ async fn async_run(file: Option<&Path>) -> ExitCode {
     };
     let mut label_fields: Vec<String> = enricher.added_field_keys().map(str::to_owned).collect();
     label_fields.extend(global.prometheus_extra_labels());
-    let metrics = match Metrics::new(&label_fields) {
+    let limits = SeriesLimits {
+        max_series: global.prometheus.maxseries,
+        k8s_labels: global.prometheus.k8slabels,
+    };
+    let metrics = match Metrics::with_limits(&label_fields, &limits) {
         Ok((m, skipped)) => {
             for field in skipped {
                 warn!(field = %field, "Not a valid Prometheus label name; not added to falco_events_total.");
@@ -90,28 +97,52 @@ async fn async_run(file: Option<&Path>) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let ui = match crate::ui::settings(&global) {
+    let ui = match crate::ui::Ui::load(&global) {
         Ok(ui) => ui,
         Err(problems) => {
             eprintln!("Invalid configuration:\n{problems}");
             return ExitCode::FAILURE;
         }
     };
-    crate::ui::install_default_store(&global, ui.as_ref());
-    let dispatcher = match Dispatcher::start(planned, &metrics, global.clone()).await {
-        Ok(d) => Arc::new(d),
-        Err(StartError::Build(errors)) => {
-            for e in errors {
-                error!(error = %e, "Cannot start output.");
-            }
-            return ExitCode::FAILURE;
-        }
-        Err(e) => {
-            error!(error = %e, "Cannot start.");
+    let k8saudit = match crate::k8saudit::webhook(&global) {
+        Ok(webhook) => webhook,
+        Err(problems) => {
+            eprintln!("Invalid configuration:\n{problems}");
             return ExitCode::FAILURE;
         }
     };
-    info!(outputs = ?dispatcher.outputs().collect::<Vec<_>>(), "Enabled Outputs.");
+    if let Some(webhook) = &k8saudit {
+        info!(
+            rules = webhook.engine.rules().len(),
+            "Kubernetes audit webhook on POST /k8s-audit."
+        );
+    }
+    let dispatcher =
+        match Dispatcher::start_with(planned, &metrics, global.clone(), ui.resources()).await {
+            Ok(d) => Arc::new(d),
+            Err(StartError::Build(errors)) => {
+                for e in errors {
+                    error!(error = %e, "Cannot start output.");
+                }
+                return ExitCode::FAILURE;
+            }
+            Err(e) => {
+                error!(error = %e, "Cannot start.");
+                return ExitCode::FAILURE;
+            }
+        };
+    info!(outputs = ?dispatcher.outputs(), "Enabled Outputs.");
+    let stop = CancellationToken::new();
+    if let Some(mut feed) = ui.silence_feed(&global, stop.clone()).await {
+        dispatcher.set_api_silences(feed.borrow_and_update().clone());
+        let dispatcher = dispatcher.clone();
+        tokio::spawn(async move {
+            while feed.changed().await.is_ok() {
+                let silences = feed.borrow_and_update().clone();
+                dispatcher.set_api_silences(silences);
+            }
+        });
+    }
 
     let listeners = match Listeners::bind(&global).await {
         Ok(l) => l,
@@ -121,24 +152,23 @@ async fn async_run(file: Option<&Path>) -> ExitCode {
         }
     };
 
-    let stop = CancellationToken::new();
-    let ui_task = match &ui {
-        Some(ui) => {
-            let outputs = dispatcher.outputs().map(str::to_owned).collect();
-            match crate::ui::start(ui, outputs, stop.clone()).await {
-                Ok(task) => task,
-                Err(e) => {
-                    error!(error = %e, "Cannot start the web UI.");
-                    return ExitCode::FAILURE;
-                }
-            }
+    let (ingest_pool, ui_pool) = connection_pools(&global, ui.caps(), &metrics);
+    let ui_task = match ui
+        .start(dispatcher.outputs(), ui_pool, &metrics, stop.clone())
+        .await
+    {
+        Ok(task) => task,
+        Err(e) => {
+            error!(error = %e, "Cannot start the web UI.");
+            return ExitCode::FAILURE;
         }
-        None => None,
     };
 
+    let (reload_tx, reload_rx) = tokio::sync::mpsc::channel(4);
+    let reload_token = global.reload.token.expose();
     let state = Arc::new(IngestState {
         dispatcher: dispatcher.clone(),
-        enricher,
+        enricher: enricher.into(),
         metrics,
         limits: IngestLimits {
             max_body_bytes: global.ingest.maxbodybytes,
@@ -151,6 +181,23 @@ async fn async_run(file: Option<&Path>) -> ExitCode {
             global.ingest.ratelimit,
             global.ingest.ratelimitburst,
         ),
+        k8saudit,
+        reload: (!reload_token.is_empty()).then(|| falconer_ingest::ReloadEndpoint {
+            token: reload_token.to_owned(),
+            requests: reload_tx,
+        }),
+    });
+    let reloader = Arc::new(crate::reload::Reloader::new(
+        file.map(Path::to_path_buf),
+        in_force,
+        dispatcher.clone(),
+        state.clone(),
+        state.metrics.clone(),
+    ));
+    tokio::spawn({
+        let global = global.clone();
+        let stop = stop.clone();
+        async move { crate::reload::serve(reloader, &global, hangup, reload_rx, stop).await }
     });
     tokio::spawn(stop_on_signal(stop.clone()));
     listeners
@@ -158,9 +205,11 @@ async fn async_run(file: Option<&Path>) -> ExitCode {
             state,
             ServeSettings {
                 header_timeout: global.ingest.headertimeout.0,
+                idle_timeout: global.ingest.idletimeout.0,
                 drain_timeout: ingest_drain(global.shutdown.graceperiod.0),
                 client_addr: global.ingest.ratelimit > 0,
             },
+            ingest_pool,
             stop,
         )
         .await;
@@ -188,6 +237,37 @@ async fn async_run(file: Option<&Path>) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+/// The connection caps of ingest and the UI, fitted together into the open-files limit
+/// (raised to its hard limit first), so a flood on one cannot take the descriptors the other
+/// and the outputs need.
+fn connection_pools(
+    global: &falconer_config::GlobalSettings,
+    ui_caps: (usize, usize),
+    metrics: &Metrics,
+) -> (Arc<ConnectionPool>, Arc<ConnectionPool>) {
+    let fitted = falconer_listen::budget_connections(
+        &["ingest", "ui"],
+        &[global.ingest.maxconnections, ui_caps.0],
+    );
+    let caps = |max: usize, per_client: usize| ConnectionCaps {
+        max_connections: max,
+        max_per_client: per_client.min(max),
+    };
+    let ingest = ConnectionPool::new(
+        "ingest",
+        caps(fitted[0], global.ingest.maxconnectionsperclient),
+        metrics.listener("ingest"),
+    );
+    let ui = ConnectionPool::new("ui", caps(fitted[1], ui_caps.1), metrics.listener("ui"));
+    info!(
+        ingest_maxconnections = ingest.caps().max_connections,
+        ingest_maxconnectionsperclient = ingest.caps().max_per_client,
+        ui_maxconnections = ui.caps().max_connections,
+        "Connection caps."
+    );
+    (ingest, ui)
 }
 
 /// Of the shutdown grace period, the part requests in progress get to finish (a fifth, at

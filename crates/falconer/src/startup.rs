@@ -29,6 +29,12 @@ pub fn load_and_plan(file: Option<&Path>) -> Result<(Config, Vec<PlannedOutput>)
     if let Err(e) = crate::ui::settings(&config.global) {
         errors.0.extend(e.0);
     }
+    if let Err(e) = crate::k8saudit::webhook(&config.global) {
+        errors.0.extend(e.0);
+    }
+    if let Err(e) = falconer_policy::Policy::compile(&config, chrono::Utc::now()) {
+        errors.0.extend(e.0);
+    }
     let planned = match falconer_core::plan(&config, &registry) {
         Ok(planned) => planned,
         Err(e) => {

@@ -29,7 +29,7 @@ impl OutputConfig for NullConfig {
     const DEFAULTS: DeliveryDefaults =
         DeliveryDefaults::batching(1024, usize::MAX, std::time::Duration::ZERO);
 
-    fn validate(&self, _problems: &mut Vec<(String, String)>) {}
+    fn validate(&self, _problems: &mut falconer_core::Problems) {}
 
     async fn build(self, _cx: BuildContext) -> Result<Arc<dyn Output>, BuildError> {
         Ok(Arc::new(Discard))

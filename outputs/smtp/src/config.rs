@@ -4,11 +4,14 @@
 use std::sync::Arc;
 
 use falconer_config::{GoDuration, Secret};
-use falconer_core::{BuildContext, BuildError, DeliveryDefaults, Output, OutputConfig};
+use falconer_core::{
+    BuildContext, BuildError, Choice, Choices, DeliveryDefaults, Output, OutputConfig,
+};
 use lettre::message::Mailbox;
+use lettre::transport::smtp::authentication::Mechanism;
 use serde::Deserialize;
 
-use crate::output::Smtp;
+use crate::output::{Connection, Smtp, TlsMode};
 use crate::render::MailRenderer;
 
 /// Configuration of one SMTP instance. `Debug` never shows the password or token.
@@ -24,7 +27,7 @@ pub struct SmtpConfig {
     /// `starttls` (required), `opportunistic` (STARTTLS when offered), `implicit` (TLS from
     /// the first byte, usually port 465) or `none`. Default: from `tls`.
     #[serde(default)]
-    pub tlsmode: String,
+    pub tlsmode: Choice<TlsModeKey>,
     /// Verify the server's certificate (the system roots plus `tlsclient.cacertfile`).
     #[serde(default = "default_true")]
     pub checkcert: bool,
@@ -35,7 +38,7 @@ pub struct SmtpConfig {
     /// `plain` (default), `login`, `xoauth2` (falcosidekick's `oauthbearer` maps to it) or
     /// `none`. Authentication happens only when `user` is set.
     #[serde(default = "default_mechanism")]
-    pub authmechanism: String,
+    pub authmechanism: Choice<AuthMechanism>,
     /// Login.
     #[serde(default)]
     pub user: String,
@@ -59,7 +62,7 @@ pub struct SmtpConfig {
     pub to: String,
     /// `html` (default: text and HTML parts) or `text`.
     #[serde(default = "default_format")]
-    pub outputformat: String,
+    pub outputformat: Choice<MailFormat>,
     /// Go template of the subject over the alert (`.Priority`, `.Rule`, `.Output`,
     /// `.Hostname`, `.OutputFields`, …). Default: `[{{ .Priority }}] {{ .Output }}`.
     #[serde(default)]
@@ -89,29 +92,80 @@ impl Default for DigestSettings {
     }
 }
 
-/// How the connection is secured.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TlsMode {
-    /// STARTTLS, refusing a server that does not offer it.
-    StartTls,
-    /// STARTTLS when the server offers it, plain otherwise.
-    Opportunistic,
-    /// TLS from the first byte (SMTPS).
-    Implicit,
-    /// Plain SMTP (loopback relays).
-    None,
-}
-
 fn default_true() -> bool {
     true
 }
 
-fn default_mechanism() -> String {
-    "plain".into()
+fn default_mechanism() -> Choice<AuthMechanism> {
+    Choice::new("plain")
 }
 
-fn default_format() -> String {
-    "html".into()
+fn default_format() -> Choice<MailFormat> {
+    Choice::new("html")
+}
+
+/// `tlsmode` as written: a mode, or none (empty: `tls` decides).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TlsModeKey(pub Option<TlsMode>);
+
+impl Choices for TlsModeKey {
+    fn parse(raw: &str) -> Option<Self> {
+        Some(TlsModeKey(match raw.to_ascii_lowercase().as_str() {
+            "" => None,
+            "starttls" => Some(TlsMode::StartTls),
+            "opportunistic" => Some(TlsMode::Opportunistic),
+            "implicit" | "smtps" => Some(TlsMode::Implicit),
+            "none" => Some(TlsMode::None),
+            _ => return None,
+        }))
+    }
+
+    fn problem(raw: &str) -> String {
+        format!("{raw:?} is not starttls, opportunistic, implicit or none")
+    }
+}
+
+/// `authmechanism`: a SASL mechanism, or none (`none`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AuthMechanism(pub Option<Mechanism>);
+
+impl Choices for AuthMechanism {
+    fn parse(raw: &str) -> Option<Self> {
+        Some(AuthMechanism(match raw.to_ascii_lowercase().as_str() {
+            "" | "plain" => Some(Mechanism::Plain),
+            "login" => Some(Mechanism::Login),
+            "xoauth2" | "oauthbearer" => Some(Mechanism::Xoauth2),
+            "none" => None,
+            _ => return None,
+        }))
+    }
+
+    fn problem(raw: &str) -> String {
+        format!("{raw:?} is not supported (plain, login, xoauth2/oauthbearer, none)")
+    }
+}
+
+/// `outputformat`: the mail's body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MailFormat {
+    /// HTML and plain text (default).
+    Html,
+    /// Plain text only.
+    Text,
+}
+
+impl Choices for MailFormat {
+    fn parse(raw: &str) -> Option<Self> {
+        match raw.to_ascii_lowercase().as_str() {
+            "html" => Some(MailFormat::Html),
+            "text" => Some(MailFormat::Text),
+            _ => None,
+        }
+    }
+
+    fn problem(raw: &str) -> String {
+        format!("{raw:?} is not html or text")
+    }
 }
 
 /// Largest `digest.max`.
@@ -119,15 +173,12 @@ const MAX_DIGEST: usize = 1000;
 
 impl SmtpConfig {
     pub(crate) fn tls_mode(&self) -> Option<TlsMode> {
-        match self.tlsmode.to_ascii_lowercase().as_str() {
-            "" if self.tls => Some(TlsMode::StartTls),
-            "" => Some(TlsMode::None),
-            "starttls" => Some(TlsMode::StartTls),
-            "opportunistic" => Some(TlsMode::Opportunistic),
-            "implicit" | "smtps" => Some(TlsMode::Implicit),
-            "none" => Some(TlsMode::None),
-            _ => None,
-        }
+        let TlsModeKey(mode) = self.tlsmode.value()?;
+        Some(match mode {
+            Some(mode) => mode,
+            None if self.tls => TlsMode::StartTls,
+            None => TlsMode::None,
+        })
     }
 
     /// Host and port of `hostport`.
@@ -138,17 +189,8 @@ impl SmtpConfig {
         (!host.is_empty()).then(|| (host.to_owned(), port))
     }
 
-    pub(crate) fn mechanism(
-        &self,
-    ) -> Option<Option<lettre::transport::smtp::authentication::Mechanism>> {
-        use lettre::transport::smtp::authentication::Mechanism;
-        match self.authmechanism.to_ascii_lowercase().as_str() {
-            "" | "plain" => Some(Some(Mechanism::Plain)),
-            "login" => Some(Some(Mechanism::Login)),
-            "xoauth2" | "oauthbearer" => Some(Some(Mechanism::Xoauth2)),
-            "none" => Some(None),
-            _ => None,
-        }
+    pub(crate) fn mechanism(&self) -> Option<Option<Mechanism>> {
+        self.authmechanism.value().map(|m| m.0)
     }
 
     pub(crate) fn sender(&self) -> Result<Mailbox, String> {
@@ -177,7 +219,43 @@ impl SmtpConfig {
     }
 
     pub(crate) fn text_only(&self) -> bool {
-        self.outputformat.eq_ignore_ascii_case("text")
+        self.outputformat.value() == Some(MailFormat::Text)
+    }
+
+    /// The running output: the transport first (its TLS material is read now), then the
+    /// renderer and the addresses.
+    fn smtp(&self, cx: &BuildContext) -> Result<Smtp, String> {
+        let (host, port) = self
+            .host_port()
+            .ok_or_else(|| format!("hostport {:?} is not host:port", self.hostport))?;
+        let credentials = match self.mechanism() {
+            Some(Some(mechanism)) if !self.user.is_empty() => {
+                let secret = match mechanism {
+                    Mechanism::Xoauth2 => self.token.expose(),
+                    _ => self.password.expose(),
+                };
+                Some((mechanism, self.user.clone(), secret.to_owned()))
+            }
+            _ => None,
+        };
+        let transport = Connection {
+            host,
+            port,
+            mode: self.tls_mode().unwrap_or(TlsMode::StartTls),
+            checkcert: self.checkcert,
+            ca_file: cx.global.tlsclient.cacertfile.clone(),
+            client: self.mutualtls.then(|| cx.global.mutual_tls_files()),
+            credentials,
+        }
+        .transport()?;
+        let renderer = MailRenderer::new(&self.subjecttemplate, self.text_only())
+            .map_err(|e| format!("subjecttemplate: {e}"))?;
+        Ok(Smtp::new(
+            transport,
+            renderer,
+            self.sender()?,
+            self.recipients()?,
+        ))
     }
 
     fn digest_on(&self) -> bool {
@@ -201,65 +279,35 @@ impl OutputConfig for SmtpConfig {
         }
     }
 
-    fn validate(&self, problems: &mut Vec<(String, String)>) {
+    fn validate(&self, problems: &mut falconer_core::Problems) {
         if self.host_port().is_none() {
-            problems.push((
-                "hostport".into(),
-                format!("{:?} is not host:port", self.hostport),
-            ));
+            problems.push("hostport", format!("{:?} is not host:port", self.hostport));
         }
-        if self.tls_mode().is_none() {
-            problems.push((
-                "tlsmode".into(),
-                format!(
-                    "{:?} is not starttls, opportunistic, implicit or none",
-                    self.tlsmode
-                ),
-            ));
-        }
+        self.tlsmode.check("tlsmode", problems);
         match self.mechanism() {
-            None => problems.push((
-                "authmechanism".into(),
-                format!(
-                    "{:?} is not supported (plain, login, xoauth2/oauthbearer, none)",
-                    self.authmechanism
-                ),
-            )),
-            Some(Some(lettre::transport::smtp::authentication::Mechanism::Xoauth2))
-                if !self.user.is_empty() && self.token.is_empty() =>
-            {
-                problems.push(("token".into(), "xoauth2 needs a token".into()));
+            None => self.authmechanism.check("authmechanism", problems),
+            Some(Some(Mechanism::Xoauth2)) if !self.user.is_empty() && self.token.is_empty() => {
+                problems.push("token", "xoauth2 needs a token");
             }
             Some(_) => {}
         }
         if let Err(e) = self.sender() {
-            problems.push(("from".into(), e));
+            problems.push("from", e);
         }
         if let Err(e) = self.recipients() {
-            problems.push(("to".into(), e));
+            problems.push("to", e);
         }
-        if !matches!(
-            self.outputformat.to_ascii_lowercase().as_str(),
-            "html" | "text"
-        ) {
-            problems.push((
-                "outputformat".into(),
-                format!("{:?} is not html or text", self.outputformat),
-            ));
-        }
+        self.outputformat.check("outputformat", problems);
         if let Err(e) = MailRenderer::new(&self.subjecttemplate, self.text_only()) {
-            problems.push(("subjecttemplate".into(), e.to_string()));
+            problems.push("subjecttemplate", e.to_string());
         }
         if self.digest.max == 0 || self.digest.max > MAX_DIGEST {
-            problems.push((
-                "digest.max".into(),
-                format!("must be between 1 and {MAX_DIGEST}"),
-            ));
+            problems.push("digest.max", format!("must be between 1 and {MAX_DIGEST}"));
         }
     }
 
     async fn build(self, cx: BuildContext) -> Result<Arc<dyn Output>, BuildError> {
-        Smtp::build(self, &cx)
+        self.smtp(&cx)
             .map(|s| Arc::new(s) as Arc<dyn Output>)
             .map_err(|e| BuildError::new(&cx.path, e))
     }

@@ -11,7 +11,8 @@ mod render;
 #[cfg(test)]
 mod tests;
 
-pub use config::{DigestSettings, SmtpConfig, TlsMode};
+pub use config::{AuthMechanism, DigestSettings, MailFormat, SmtpConfig, TlsModeKey};
+pub use output::TlsMode;
 pub use render::{MailRenderer, DEFAULT_SUBJECT};
 
 /// The registry entry.

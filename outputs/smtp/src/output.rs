@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use falconer_config::MutualTlsFiles;
-use falconer_core::{Alert, BuildContext, Output, SendError};
+use falconer_core::{Alert, Output, SendError};
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{Certificate, Identity, Tls, TlsParameters};
@@ -14,7 +14,6 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;
 
-use crate::config::{SmtpConfig, TlsMode};
 use crate::render::MailRenderer;
 
 /// Connections kept open to the server at most.
@@ -43,53 +42,87 @@ impl std::fmt::Debug for Smtp {
     }
 }
 
-impl Smtp {
-    pub(crate) fn build(config: SmtpConfig, cx: &BuildContext) -> Result<Self, String> {
-        let (host, port) = config
-            .host_port()
-            .ok_or_else(|| format!("hostport {:?} is not host:port", config.hostport))?;
-        let mode = config.tls_mode().unwrap_or(TlsMode::StartTls);
-        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host.as_str())
-            .port(port)
-            .timeout(Some(COMMAND_TIMEOUT))
-            .pool_config(
-                PoolConfig::new()
-                    .max_size(POOL_SIZE)
-                    .idle_timeout(POOL_IDLE),
-            );
-        if mode != TlsMode::None {
-            let client = config.mutualtls.then(|| cx.global.mutual_tls_files());
+/// How the connection is secured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TlsMode {
+    /// STARTTLS, refusing a server that does not offer it.
+    StartTls,
+    /// STARTTLS when the server offers it, plain otherwise.
+    Opportunistic,
+    /// TLS from the first byte (SMTPS).
+    Implicit,
+    /// Plain SMTP (loopback relays).
+    None,
+}
+
+/// Where and how to connect: `hostport`, `tlsmode`/`tls`, `checkcert`, the CA and client
+/// material, and the credentials of `authmechanism`.
+pub(crate) struct Connection {
+    /// Server host name or address.
+    pub host: String,
+    /// Server port.
+    pub port: u16,
+    /// How the connection is secured.
+    pub mode: TlsMode,
+    /// Verify the server's certificate.
+    pub checkcert: bool,
+    /// `tlsclient.cacertfile` (empty: the system roots only).
+    pub ca_file: String,
+    /// The client certificate, key and CA of `mutualtls`.
+    pub client: Option<MutualTlsFiles>,
+    /// Mechanism, user and secret, when the server is to be authenticated to.
+    pub credentials: Option<(Mechanism, String, String)>,
+}
+
+impl Connection {
+    /// The pooled transport (reads the TLS material).
+    pub(crate) fn transport(self) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
+        let mut builder =
+            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(self.host.as_str())
+                .port(self.port)
+                .timeout(Some(COMMAND_TIMEOUT))
+                .pool_config(
+                    PoolConfig::new()
+                        .max_size(POOL_SIZE)
+                        .idle_timeout(POOL_IDLE),
+                );
+        if self.mode != TlsMode::None {
             let params = tls_parameters(
-                &host,
-                config.checkcert,
-                &cx.global.tlsclient.cacertfile,
-                client.as_ref(),
+                &self.host,
+                self.checkcert,
+                &self.ca_file,
+                self.client.as_ref(),
             )?;
-            builder = builder.tls(match mode {
+            builder = builder.tls(match self.mode {
                 TlsMode::StartTls => Tls::Required(params),
                 TlsMode::Opportunistic => Tls::Opportunistic(params),
                 TlsMode::Implicit => Tls::Wrapper(params),
                 TlsMode::None => Tls::None,
             });
         }
-        if let Some(Some(mechanism)) = config.mechanism() {
-            if !config.user.is_empty() {
-                let secret = match mechanism {
-                    Mechanism::Xoauth2 => config.token.expose(),
-                    _ => config.password.expose(),
-                };
-                builder = builder
-                    .credentials(Credentials::new(config.user.clone(), secret.to_owned()))
-                    .authentication(vec![mechanism]);
-            }
+        if let Some((mechanism, user, secret)) = self.credentials {
+            builder = builder
+                .credentials(Credentials::new(user, secret))
+                .authentication(vec![mechanism]);
         }
-        Ok(Smtp {
-            transport: builder.build(),
-            renderer: MailRenderer::new(&config.subjecttemplate, config.text_only())
-                .map_err(|e| format!("subjecttemplate: {e}"))?,
-            from: config.sender()?,
-            to: config.recipients()?,
-        })
+        Ok(builder.build())
+    }
+}
+
+impl Smtp {
+    /// An instance sending through `transport`.
+    pub(crate) fn new(
+        transport: AsyncSmtpTransport<Tokio1Executor>,
+        renderer: MailRenderer,
+        from: Mailbox,
+        to: Vec<Mailbox>,
+    ) -> Self {
+        Smtp {
+            transport,
+            renderer,
+            from,
+            to,
+        }
     }
 }
 

@@ -13,6 +13,9 @@ use falconer_testkit::{
 use mail_parser::MessageParser;
 use serde_json::{json, Value};
 
+#[path = "smtp/conformance.rs"]
+mod conformance;
+
 const WAIT: Duration = Duration::from_secs(20);
 
 fn alert(json: &str, n: u128) -> Arc<Alert> {
@@ -50,6 +53,7 @@ async fn build_with(settings: Value, global: GlobalSettings) -> Arc<dyn Output> 
             name: "mail".into(),
             path: "smtp".into(),
             global: Arc::new(global),
+            resources: falconer_core::Resources::default(),
         })
         .await
         .expect("builds")

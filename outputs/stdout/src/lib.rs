@@ -32,7 +32,7 @@ impl OutputConfig for StdoutConfig {
     const DEFAULTS: DeliveryDefaults =
         DeliveryDefaults::batching(256, usize::MAX, std::time::Duration::ZERO);
 
-    fn validate(&self, _problems: &mut Vec<(String, String)>) {}
+    fn validate(&self, _problems: &mut falconer_core::Problems) {}
 
     async fn build(self, _cx: BuildContext) -> Result<Arc<dyn Output>, BuildError> {
         Ok(Arc::new(LineWriter::new(tokio::io::stdout())))

@@ -4,11 +4,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use falconer_core::{BuildContext, BuildError, DeliveryDefaults, Output, OutputConfig};
+use falconer_core::{
+    BuildContext, BuildError, Choice, Choices, DeliveryDefaults, Output, OutputConfig,
+};
 use serde::Deserialize;
 
 use crate::encode::SyslogEncoder;
 use crate::output::Syslog;
+use crate::settings::{Facility, Format, Framing, Parsed, Protocol, Rfc};
 
 /// Alerts written together at most: whatever is queued when the connection is free goes out
 /// in one write (there is no linger, so nothing waits).
@@ -27,21 +30,21 @@ pub struct SyslogConfig {
     pub port: String,
     /// `udp`, `tcp` or (Falconer) `tls`. Required, as in falcosidekick.
     #[serde(default)]
-    pub protocol: String,
+    pub protocol: Choice<Protocol>,
     /// `json` (the payload JSON, default) or `cef`.
     #[serde(default = "default_format")]
-    pub format: String,
+    pub format: Choice<Format>,
     /// Falconer: `3164` (Go's `log/syslog` format, as falcosidekick; default) or `5424`.
     #[serde(default = "default_rfc")]
-    pub rfc: String,
+    pub rfc: Choice<Rfc>,
     /// Falconer: on TCP and TLS, `newline` (each message ends with `\n`, default) or `octet`
     /// (RFC 6587 octet counting: `LEN SP MSG`).
     #[serde(default = "default_framing")]
-    pub framing: String,
+    pub framing: Choice<Framing>,
     /// Falconer: the facility, by name (`kern`, `user`, `daemon`, `auth`, `local0`…`local7`)
     /// or number 0–23. Default `kern` (0), as falcosidekick.
     #[serde(default = "default_facility")]
-    pub facility: String,
+    pub facility: Choice<Facility>,
     /// Falconer: TCP with TLS (same as `protocol: tls`).
     #[serde(default)]
     pub tls: bool,
@@ -55,136 +58,30 @@ pub struct SyslogConfig {
     pub mutualtls: bool,
 }
 
-fn default_format() -> String {
-    "json".into()
+fn default_format() -> Choice<Format> {
+    Choice::new("json")
 }
 
-fn default_rfc() -> String {
-    "3164".into()
+fn default_rfc() -> Choice<Rfc> {
+    Choice::new("3164")
 }
 
-fn default_framing() -> String {
-    "newline".into()
+fn default_framing() -> Choice<Framing> {
+    Choice::new("newline")
 }
 
-fn default_facility() -> String {
-    "kern".into()
+fn default_facility() -> Choice<Facility> {
+    Choice::new("kern")
 }
 
 fn default_true() -> bool {
     true
 }
 
-/// How messages travel.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Protocol {
-    /// One datagram per message.
-    Udp,
-    /// A TCP stream.
-    Tcp,
-    /// A TCP stream inside TLS.
-    Tls,
-}
-
-/// What the message carries.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    /// The payload JSON.
-    Json,
-    /// falcosidekick's CEF line.
-    Cef,
-}
-
-/// The syslog header.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Rfc {
-    /// Go `log/syslog`'s BSD-style header: `<PRI>RFC3339-TIMESTAMP HOST TAG[PID]: `.
-    Rfc3164,
-    /// `<PRI>1 TIMESTAMP HOST APP PROCID MSGID SD `.
-    Rfc5424,
-}
-
-/// How messages are delimited on a stream (TCP, TLS).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Framing {
-    /// Each message ends with `\n` (RFC 6587 non-transparent framing).
-    Newline,
-    /// `LEN SP MSG` (RFC 6587 octet counting).
-    Octet,
-}
-
-/// A syslog facility (0–23).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Facility(pub u8);
-
-const FACILITIES: [&str; 24] = [
-    "kern",
-    "user",
-    "mail",
-    "daemon",
-    "auth",
-    "syslog",
-    "lpr",
-    "news",
-    "uucp",
-    "cron",
-    "authpriv",
-    "ftp",
-    "ntp",
-    "security",
-    "console",
-    "solaris-cron",
-    "local0",
-    "local1",
-    "local2",
-    "local3",
-    "local4",
-    "local5",
-    "local6",
-    "local7",
-];
-
-impl Facility {
-    /// Parses a facility name or number.
-    pub fn parse(value: &str) -> Option<Facility> {
-        let v = value.trim().to_ascii_lowercase();
-        if let Ok(n) = v.parse::<u8>() {
-            return (n < 24).then_some(Facility(n));
-        }
-        FACILITIES
-            .iter()
-            .position(|f| *f == v)
-            .and_then(|n| u8::try_from(n).ok())
-            .map(Facility)
-    }
-}
-
-/// The settings, checked and typed.
-#[derive(Clone, Debug)]
-pub(crate) struct Parsed {
-    pub(crate) host: String,
-    pub(crate) port: u16,
-    pub(crate) protocol: Protocol,
-    pub(crate) format: Format,
-    pub(crate) rfc: Rfc,
-    pub(crate) framing: Framing,
-    pub(crate) facility: Facility,
-}
-
 impl SyslogConfig {
     fn protocol(&self) -> Result<Protocol, String> {
-        let p = match self.protocol.trim().to_ascii_lowercase().as_str() {
-            "udp" => Protocol::Udp,
-            "tcp" => Protocol::Tcp,
-            "tls" => Protocol::Tls,
-            "" => {
-                return Err(
-                    "is required: udp, tcp or tls (falcosidekick silently disables \
-                            the output without it)"
-                        .into(),
-                )
-            }
-            other => return Err(format!("{other:?} is not udp, tcp or tls")),
+        let Some(p) = self.protocol.value() else {
+            return Err(Protocol::problem(self.protocol.as_str()));
         };
         match (p, self.tls) {
             (Protocol::Udp, true) => Err("udp cannot be used with tls: true".into()),
@@ -194,9 +91,9 @@ impl SyslogConfig {
     }
 
     /// Every setting checked; the problems with their keys otherwise.
-    pub(crate) fn parse(&self) -> Result<Parsed, Vec<(String, String)>> {
-        let mut problems = Vec::new();
-        let mut problem = |key: &str, message: String| problems.push((key.to_owned(), message));
+    pub(crate) fn parse(&self) -> Result<Parsed, falconer_core::Problems> {
+        let mut problems = falconer_core::Problems::default();
+        let mut problem = |key: &str, message: String| problems.push(key.to_owned(), message);
         let host = self.host.trim();
         if host.is_empty() || host.contains(char::is_whitespace) {
             problem(
@@ -219,51 +116,41 @@ impl SyslogConfig {
                 }
             },
         };
-        let format = match self.format.trim().to_ascii_lowercase().as_str() {
-            "" | "json" => Some(Format::Json),
-            "cef" => Some(Format::Cef),
-            other => {
-                problem("format", format!("{other:?} is not json or cef"));
-                None
+        let mut choice = |key: &str, problem: Option<String>| {
+            if let Some(message) = problem {
+                problems.push(key.to_owned(), message);
             }
         };
-        let rfc = match self
-            .rfc
-            .trim()
-            .to_ascii_lowercase()
-            .trim_start_matches("rfc")
-        {
-            "" | "3164" => Some(Rfc::Rfc3164),
-            "5424" => Some(Rfc::Rfc5424),
-            other => {
-                problem("rfc", format!("{other:?} is not 3164 or 5424"));
-                None
-            }
-        };
-        let framing = match self.framing.trim().to_ascii_lowercase().as_str() {
-            "" | "newline" => Some(Framing::Newline),
-            "octet" | "octet-counting" => {
-                if protocol == Some(Protocol::Udp) {
-                    problem(
-                        "framing",
-                        "octet counting is for tcp and tls; udp sends one message per datagram"
-                            .into(),
-                    );
-                }
-                Some(Framing::Octet)
-            }
-            other => {
-                problem("framing", format!("{other:?} is not newline or octet"));
-                None
-            }
-        };
-        let facility = Facility::parse(&self.facility);
-        if facility.is_none() {
-            problem(
-                "facility",
-                format!("{:?} is not a facility name or number 0-23", self.facility),
-            );
-        }
+        let format = self.format.value();
+        choice(
+            "format",
+            format
+                .is_none()
+                .then(|| Format::problem(self.format.as_str())),
+        );
+        let rfc = self.rfc.value();
+        choice(
+            "rfc",
+            rfc.is_none().then(|| Rfc::problem(self.rfc.as_str())),
+        );
+        let framing = self.framing.value();
+        choice(
+            "framing",
+            match framing {
+                None => Some(Framing::problem(self.framing.as_str())),
+                Some(Framing::Octet) if protocol == Some(Protocol::Udp) => Some(
+                    "octet counting is for tcp and tls; udp sends one message per datagram".into(),
+                ),
+                Some(_) => None,
+            },
+        );
+        let facility = self.facility.value();
+        choice(
+            "facility",
+            facility
+                .is_none()
+                .then(|| Facility::problem(self.facility.as_str())),
+        );
         match (protocol, port, format, rfc, framing, facility) {
             (
                 Some(protocol),
@@ -304,15 +191,15 @@ impl OutputConfig for SyslogConfig {
     const DEFAULTS: DeliveryDefaults =
         DeliveryDefaults::batching(DEFAULT_MAX_EVENTS, DEFAULT_MAX_BYTES, Duration::ZERO);
 
-    fn validate(&self, problems: &mut Vec<(String, String)>) {
+    fn validate(&self, problems: &mut falconer_core::Problems) {
         if let Err(p) = self.parse() {
-            problems.extend(p);
+            problems.extend_under("", p);
         }
     }
 
     async fn build(self, cx: BuildContext) -> Result<Arc<dyn Output>, BuildError> {
         let parsed = self.parse().map_err(|p| {
-            let text: Vec<String> = p.iter().map(|(k, m)| format!("{k}: {m}")).collect();
+            let text: Vec<String> = p.0.iter().map(ToString::to_string).collect();
             BuildError::new(&cx.path, text.join("; "))
         })?;
         let tls = if parsed.protocol == Protocol::Tls {

@@ -7,7 +7,7 @@ use chrono::{SecondsFormat, Utc};
 use falconer_event::{Alert, Priority};
 
 use crate::cef::cef_line;
-use crate::config::{Facility, Format, Framing, Rfc};
+use crate::settings::{Facility, Format, Framing, Rfc};
 
 /// The tag (RFC 3164) and APP-NAME (RFC 5424), as falcosidekick sets it.
 pub const TAG: &str = "Falco";

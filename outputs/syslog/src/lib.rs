@@ -18,13 +18,15 @@ mod cef;
 mod config;
 mod encode;
 mod output;
+mod settings;
 #[cfg(test)]
 mod tests;
 mod transport;
 
 pub use cef::{cef_line, cef_severity, escape_extension, escape_header};
-pub use config::{Facility, Format, Framing, Protocol, Rfc, SyslogConfig};
+pub use config::SyslogConfig;
 pub use encode::{severity, SyslogEncoder};
+pub use settings::{Facility, Format, Framing, Protocol, Rfc};
 
 /// The registry entry.
 pub const KIND: falconer_core::OutputKind = falconer_core::OutputKind::of::<SyslogConfig>();

@@ -10,7 +10,7 @@ use falconer_event::Enricher;
 use falconer_testkit::{CONFIGMAP_ALERT, SHELL_ALERT};
 use serde_json::json;
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/syslog/common.rs"]
 mod strict;
 
 use crate::{

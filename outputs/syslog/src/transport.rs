@@ -15,8 +15,8 @@ use tokio::sync::Mutex;
 use tokio_rustls::client::TlsStream;
 use tokio_rustls::TlsConnector;
 
-use crate::config::Protocol;
 use crate::encode::MAX_DATAGRAM;
+use crate::settings::Protocol;
 
 /// With TLS 1.3 a client learns that the server refused its certificate only after its own
 /// handshake is done; a new mutual-TLS session waits this long for such a refusal before it is

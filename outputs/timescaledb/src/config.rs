@@ -86,30 +86,30 @@ impl OutputConfig for TimescaleDbConfig {
     const DEFAULTS: DeliveryDefaults =
         DeliveryDefaults::batching(MAX_BATCH, 16 << 20, Duration::ZERO);
 
-    fn validate(&self, problems: &mut Vec<(String, String)>) {
+    fn validate(&self, problems: &mut falconer_core::Problems) {
         if self.host.trim().is_empty() {
-            problems.push(("host".into(), "must not be empty".into()));
+            problems.push("host", "must not be empty");
         }
         if self.port == 0 {
-            problems.push(("port".into(), "must not be 0".into()));
+            problems.push("port", "must not be 0");
         }
         if self.user.is_empty() {
-            problems.push(("user".into(), "must not be empty".into()));
+            problems.push("user", "must not be empty");
         }
         if self.database.is_empty() {
-            problems.push(("database".into(), "must not be empty".into()));
+            problems.push("database", "must not be empty");
         }
         if !is_plain_table_name(&self.hypertablename) {
-            problems.push((
-                "hypertablename".into(),
+            problems.push(
+                "hypertablename",
                 format!(
                     "{:?} is not a table name (letters, digits, _ and $, optionally schema.table)",
                     self.hypertablename
                 ),
-            ));
+            );
         }
         if self.maxconnections == 0 {
-            problems.push(("maxconnections".into(), "must be at least 1".into()));
+            problems.push("maxconnections", "must be at least 1");
         }
     }
 

@@ -7,7 +7,7 @@ mod output;
 #[cfg(test)]
 mod tests;
 
-pub use config::WebhookConfig;
+pub use config::{Method, WebhookConfig};
 
 /// The registry entry.
 pub const KIND: falconer_core::OutputKind = falconer_core::OutputKind::of::<WebhookConfig>();

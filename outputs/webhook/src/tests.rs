@@ -29,6 +29,7 @@ async fn build(settings: serde_json::Value) -> Arc<dyn Output> {
             name: "hook".into(),
             path: "outputs[0] (hook)".into(),
             global: Arc::new(GlobalSettings::default()),
+            resources: falconer_core::Resources::default(),
         })
         .await
         .expect("builds")
@@ -176,10 +177,37 @@ fn debug_output_hides_header_values() {
     let prepared = crate::WebhookConfig {
         address: "http://h/".into(),
         method: "POST".into(),
-        customheaders: [("Authorization".to_owned(), "Bearer s3cr3t".to_owned())].into(),
-        checkcert: true,
-        mutualtls: false,
+        http: falconer_http::HttpKeys {
+            customheaders: [("Authorization".to_owned(), "Bearer s3cr3t".to_owned())].into(),
+            checkcert: true,
+            mutualtls: false,
+        },
     };
-    let http = format!("{:?}", prepared.http_settings_for_test());
+    let http = format!("{:?}", prepared.http);
     assert!(!http.contains("s3cr3t"), "{http}");
+}
+
+#[test]
+fn env_variables_set_the_embedded_http_keys() {
+    let env = [
+        ("WEBHOOK_ADDRESS", "http://127.0.0.1:7000/hook"),
+        ("WEBHOOK_CHECKCERT", "false"),
+        ("WEBHOOK_MUTUALTLS", "1"),
+        ("WEBHOOK_CUSTOMHEADERS", "X-Team:secops,X-Env:prod"),
+    ];
+    let sources = falconer_config::Sources {
+        yaml: None,
+        env: env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+    };
+    let config = falconer_config::load(&sources, &[KIND.schema()]).expect("loads");
+    let settings = config.outputs[0].settings.clone();
+    let webhook: crate::WebhookConfig = falconer_config::from_value(settings).expect("reads");
+    assert!(!webhook.http.checkcert);
+    assert!(webhook.http.mutualtls);
+    assert_eq!(webhook.http.customheaders["X-Team"], "secops");
+    assert_eq!(webhook.http.customheaders["X-Env"], "prod");
+    assert!(KIND.prepare(&config.outputs[0]).is_ok());
 }

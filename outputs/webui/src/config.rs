@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use falconer_core::{BuildContext, BuildError, DeliveryDefaults, Output, OutputConfig};
 use falconer_http::HttpClientSettings;
-use falconer_webui::StoreSettings;
+use falconer_webui::{StoreSettings, Stores};
 use serde::Deserialize;
 
 use crate::output::{Remote, StoreOutput};
@@ -59,14 +59,14 @@ impl WebUiConfig {
         })
     }
 
-    fn store_settings(&self) -> StoreSettings {
+    fn store_settings(&self, stores: &Stores) -> StoreSettings {
         match &self.store {
             Some(s) => {
                 let mut s = s.clone();
                 s.resolve("");
                 s
             }
-            None => falconer_webui::default_store_settings(),
+            None => stores.default_settings(),
         }
     }
 }
@@ -89,19 +89,21 @@ impl OutputConfig for WebUiConfig {
         }
     }
 
-    fn validate(&self, problems: &mut Vec<(String, String)>) {
+    fn validate(&self, problems: &mut falconer_core::Problems) {
         match self.remote_url() {
-            Some(Err(e)) => problems.push(("url".into(), e)),
+            Some(Err(e)) => problems.push("url", e),
             Some(Ok(_)) => {
                 if self.store.is_some() {
-                    problems.push(("store".into(), "use either url or store, not both".into()));
+                    problems.push("store", "use either url or store, not both");
                 }
             }
             None => {
                 if let Some(s) = &self.store {
                     let mut store = Vec::new();
                     s.validate(&mut store);
-                    problems.extend(store.into_iter().map(|(p, m)| (format!("store.{p}"), m)));
+                    for (path, message) in store {
+                        problems.push(format!("store.{path}"), message);
+                    }
                 }
             }
         }
@@ -120,8 +122,14 @@ impl OutputConfig for WebUiConfig {
                 .map_err(|e| BuildError::new(&cx.path, e))?;
             return Ok(Arc::new(Remote::new(target)));
         }
-        let settings = self.store_settings();
-        let store = falconer_webui::shared_store(&settings)
+        // The process's stores (shared with the UI); a build without them opens its own.
+        let stores = cx
+            .resources
+            .get::<Stores>()
+            .unwrap_or_else(Stores::with_defaults);
+        let settings = self.store_settings(&stores);
+        let store = stores
+            .shared(&settings)
             .await
             .map_err(|e| BuildError::new(&cx.path, e))?;
         Ok(Arc::new(StoreOutput::new(store, cx.name)))

@@ -3,8 +3,12 @@
 //! queueing, retries and dead-lettering as any output. With falcosidekick's `url` key it
 //! instead POSTs falcosidekick's `{"event": …, "outputs": […]}` to a falcosidekick-ui (or
 //! another Falconer's UI), one alert per request.
+//!
+//! Alerts the core gives up on for the store (its queue full, retries exhausted) are counted
+//! in the store per minute and reason, so the UI can say that some are missing.
 
 mod config;
+mod drops;
 mod output;
 
 pub use config::WebUiConfig;

@@ -8,10 +8,14 @@ use falconer_core::{Alert, Output, SendError};
 use falconer_http::HttpTarget;
 use falconer_webui::{Store, StoreError};
 
+use crate::drops::DropRecorder;
+
 /// Writes into the built-in store.
 pub(crate) struct StoreOutput {
     store: Store,
     name: String,
+    /// Counts what the core gave up on, for the UI's "not stored" banner.
+    drops: Arc<DropRecorder>,
 }
 
 impl std::fmt::Debug for StoreOutput {
@@ -24,8 +28,10 @@ impl std::fmt::Debug for StoreOutput {
 }
 
 impl StoreOutput {
+    /// Must be called within a tokio runtime (it starts the drop-count writer).
     pub(crate) fn new(store: Store, name: String) -> Self {
-        StoreOutput { store, name }
+        let drops = DropRecorder::start(store.clone(), name.clone());
+        StoreOutput { store, name, drops }
     }
 }
 
@@ -52,6 +58,10 @@ impl Output for StoreOutput {
 
     async fn healthcheck(&self) -> Result<(), SendError> {
         self.store.ping().await.map_err(classify)
+    }
+
+    fn dropped(&self, alerts: &[Arc<Alert>], reason: &'static str) {
+        self.drops.record(alerts, reason);
     }
 }
 

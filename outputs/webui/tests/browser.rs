@@ -1,246 +1,32 @@
 //! The UI in a real browser: headless Chromium driven over WebDriver (chromedriver, started
-//! here). Logs in, sends the seed scenario alert through the `webui` output into the store,
-//! sees it on the dashboard and in the events table, filters by priority, opens the detail
-//! view, and saves screenshots under `$CARGO_TARGET_TMPDIR/webui-browser/`.
+//! here, the browser in a time zone east of UTC). Logs in, sends the seed scenario alert
+//! through the `webui` output into the store, sees it on the dashboard (counters in severity
+//! order, timelines by priority and by source) and in the events table, filters with the
+//! multi-select, a field chip and from/to in local time, opens the detail view (copy
+//! button), the Info page, then checks every page at a phone's width (390 px): no sideways
+//! scrolling, the header fits, events as cards, filters folded. Screenshots go under
+//! `$CARGO_TARGET_TMPDIR/webui-browser/`, and with `FALCONER_SCREENSHOTS=docs` the
+//! documentation's into `docs/`.
 //!
 //! Needs Debian's `chromium` and `chromium-driver`: without them the test FAILS (CI installs
 //! them; `apt-get install chromium chromium-driver`).
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+#[path = "browser/support.rs"]
+mod support;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
 use falconer_config::GlobalSettings;
-use falconer_testkit::{DeliveryHarness, UnderTest, CONFIGMAP_ALERT, SHELL_ALERT};
-use falconer_webui::{serve, shared_store, Settings, StoreKind, UiInfo, UiState};
-use fantoccini::{elements::Element, Client, ClientBuilder, Locator};
-use serde_json::{json, Value};
+use falconer_testkit::{DeliveryHarness, UnderTest};
+use falconer_webui::{RuntimeInfo, Settings, StoreKind, Stores, UiInfo, UiState};
+use fantoccini::Locator;
+use serde_json::json;
+use support::*;
 use tokio_util::sync::CancellationToken;
 
 const PASSWORD: &str = "falco-rocks";
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-
-/// chromedriver, stopped (by its own PID) when dropped.
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-fn start_driver() -> (Driver, u16) {
-    for (path, package) in [(CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")] {
-        assert!(
-            Path::new(path).exists(),
-            "{path} is missing: the browser test needs Debian's `{package}` package \
-             (apt-get install chromium chromium-driver)"
-        );
-    }
-    let port = free_port();
-    let child = Command::new(CHROMEDRIVER)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver starts");
-    let driver = Driver(child);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "chromedriver did not listen on {port}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    (driver, port)
-}
-
-async fn browser(port: u16, profile: &Path) -> Client {
-    let mut caps = serde_json::Map::new();
-    caps.insert("browserName".into(), json!("chrome"));
-    caps.insert(
-        "goog:chromeOptions".into(),
-        json!({
-            "binary": CHROMIUM,
-            "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run",
-                "--disable-dev-shm-usage", "--window-size=1440,1000",
-                format!("--user-data-dir={}", profile.display()),
-            ],
-        }),
-    );
-    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .expect("a Chromium session through chromedriver")
-}
-
-/// The seed alert (and two others), timed now so the default window shows them.
-fn alerts() -> Vec<std::sync::Arc<falconer_event::Alert>> {
-    let now = chrono_now();
-    let mut out = Vec::new();
-    for (n, template, priority) in [
-        (1u128, SHELL_ALERT, None),
-        (2, SHELL_ALERT, Some("Critical")),
-        (3, CONFIGMAP_ALERT, None),
-    ] {
-        let mut v: Value = serde_json::from_str(template).expect("sample");
-        v["time"] = json!(now);
-        if let Some(p) = priority {
-            v["priority"] = json!(p);
-            v["rule"] = json!("Write below etc");
-            v["output"] = json!("File below /etc opened for writing (user=root file=/etc/shadow)");
-        }
-        out.push(falconer_testkit::enriched(&v.to_string(), n));
-    }
-    out
-}
-
-fn chrono_now() -> String {
-    // RFC 3339 from the system clock, without another dependency.
-    let d = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock");
-    let secs = d.as_secs() as i64;
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (y, m, dd) = civil(days);
-    format!(
-        "{y:04}-{m:02}-{dd:02}T{:02}:{:02}:{:02}.{:09}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        d.subsec_nanos()
-    )
-}
-
-/// Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
-fn civil(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
-
-/// 240 alerts over the last 23 hours: a few rules, priorities, hosts and sources.
-fn busy_day() -> Vec<std::sync::Arc<falconer_event::Alert>> {
-    let rules = [
-        (
-            "Terminal shell in container",
-            "Notice",
-            "syscalls",
-            &["container", "shell", "mitre_execution"][..],
-        ),
-        (
-            "Write below etc",
-            "Error",
-            "syscalls",
-            &["filesystem", "mitre_persistence"][..],
-        ),
-        (
-            "Read sensitive file untrusted",
-            "Warning",
-            "syscalls",
-            &["filesystem", "mitre_credential_access"][..],
-        ),
-        (
-            "Create/Modify Configmap With Private Credentials",
-            "Warning",
-            "k8s_audit",
-            &["k8s"][..],
-        ),
-        (
-            "Contact K8S API Server From Container",
-            "Notice",
-            "syscalls",
-            &["k8s", "network"][..],
-        ),
-        (
-            "Drop and execute new binary in container",
-            "Critical",
-            "syscalls",
-            &["container", "mitre_persistence"][..],
-        ),
-        ("Debug rule", "Debug", "syscalls", &[][..]),
-        (
-            "Packet socket created in container",
-            "Informational",
-            "syscalls",
-            &["network"][..],
-        ),
-    ];
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_secs() as i64;
-    (0..240u64)
-        .map(|i| {
-            // Skewed: more events recently, rules weighted towards the first ones.
-            let (rule, priority, source, tags) = rules[((i * i) % 61 % 8) as usize];
-            let age = ((i * 7919) % 82_800) as i64 / (1 + (i % 3) as i64);
-            let host = format!("node-{}", i % 5 + 1);
-            let v = json!({
-                "output": format!("{rule} (user=root proc=sh{i} host={host})"),
-                "priority": priority,
-                "rule": rule,
-                "time": rfc3339(now - age),
-                "source": source,
-                "hostname": host,
-                "tags": tags,
-                "output_fields": {"proc.name": format!("sh{i}"), "user.name": "root"},
-            });
-            falconer_testkit::enriched(&v.to_string(), 1000 + u128::from(i))
-        })
-        .collect()
-}
-
-fn rfc3339(secs: i64) -> String {
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (y, m, d) = civil(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
-async fn text(c: &Client, css: &str) -> String {
-    find(c, css).await.text().await.expect("element text")
-}
-
-async fn find(c: &Client, css: &str) -> Element {
-    c.wait()
-        .at_most(Duration::from_secs(15))
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css} not found: {e}"))
-}
-
-async fn screenshot(c: &Client, dir: &Path, name: &str) -> PathBuf {
-    let png = c.screenshot().await.expect("screenshot");
-    assert!(png.starts_with(b"\x89PNG"), "a PNG");
-    let path = dir.join(name);
-    std::fs::write(&path, png).expect("write screenshot");
-    path
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_dashboard_events_filter_detail() {
@@ -258,10 +44,13 @@ async fn login_dashboard_events_filter_detail() {
     .expect("ui settings");
     ui.store.kind = StoreKind::Sqlite;
     ui.store.path = dir.path().join("webui.sqlite").display().to_string();
-    let store = shared_store(&ui.store).await.expect("store");
+    let stores = Stores::new(ui.store.clone());
+    let store = stores.shared(&ui.store).await.expect("store");
     let info = UiInfo {
         version: "test".into(),
         outputs: vec!["ui".into()],
+        config: json!({"ui": ui.masked()}),
+        runtime: Some(Arc::new(TwoOutputs) as Arc<dyn RuntimeInfo>),
         ..UiInfo::default()
     };
     let state = UiState::new(&ui, store, info).expect("state");
@@ -270,17 +59,22 @@ async fn login_dashboard_events_filter_detail() {
         .expect("bind");
     let base = format!("http://{}/falconer", listener.local_addr().expect("addr"));
     let stop = CancellationToken::new();
-    tokio::spawn(serve(listener, state, stop.clone()));
+    tokio::spawn(falconer_webui::serve_with_defaults(
+        listener,
+        state,
+        stop.clone(),
+    ));
 
     // The `webui` output writes to the same store (the registry hands out one handle).
     let store_json = json!({"path": ui.store.path});
-    let h = DeliveryHarness::start(
+    let h = DeliveryHarness::start_with_resources(
         vec![UnderTest::new(
             falconer_output_webui::KIND,
             "ui",
             json!({"store": store_json}),
         )],
         GlobalSettings::default(),
+        falconer_core::Resources::default().with(stores.clone()),
     )
     .await;
 
@@ -349,6 +143,39 @@ async fn login_dashboard_events_filter_detail() {
         3,
         "one bar segment per priority in the current bucket"
     );
+    // Counters: every priority, most severe first.
+    let chips = eval(
+        &c,
+        "Array.from(document.querySelectorAll('#counters .chip')).map(e => e.textContent.trim())",
+    )
+    .await;
+    assert_eq!(
+        chips,
+        json!([
+            "Total 3",
+            "Emergency 0",
+            "Alert 0",
+            "Critical 1",
+            "Error 0",
+            "Warning 1",
+            "Notice 1",
+            "Informational 0",
+            "Debug 0"
+        ])
+    );
+    // The timeline by source: both sources in the current bucket.
+    assert_eq!(
+        c.find_all(Locator::Css("#timeline-source svg rect"))
+            .await
+            .expect("bars")
+            .len(),
+        2
+    );
+    let legend = text(&c, "#timeline-source .legend").await;
+    assert!(
+        legend.contains("k8s_audit") && legend.contains("syscall"),
+        "{legend}"
+    );
     let dashboard = screenshot(&c, &out, "dashboard.png").await;
 
     // Events table, then filter by priority with the form.
@@ -364,12 +191,27 @@ async fn login_dashboard_events_filter_detail() {
         table.contains("aws-creds") && table.contains("minikube"),
         "{table}"
     );
-    find(&c, "select[name='priority']")
+    // Times in the browser's zone (the script), the header says which.
+    assert_eq!(text(&c, "#events th .tz").await, "(UTC+05:30)");
+    let shown = text(&c, "#events time").await;
+    let utc = eval(&c, "document.querySelector('#events time').title").await;
+    assert_ne!(
+        Some(format!("{shown} UTC").as_str()),
+        utc.as_str(),
+        "converted"
+    );
+    // The priority multi-select: open it, tick Warning.
+    find(&c, "#f-priority summary")
         .await
-        .select_by_value("Warning")
+        .click()
         .await
-        .expect("select Warning");
-    find(&c, ".filters button[type='submit']")
+        .expect("open the priority menu");
+    find(&c, "#f-priority input[value='Warning']")
+        .await
+        .click()
+        .await
+        .expect("tick Warning");
+    find(&c, "#f-priority button.apply")
         .await
         .click()
         .await
@@ -392,6 +234,82 @@ async fn login_dashboard_events_filter_detail() {
     );
     let events = screenshot(&c, &out, "events.png").await;
 
+    // Tick Critical too: both priorities.
+    find(&c, "#f-priority summary")
+        .await
+        .click()
+        .await
+        .expect("open the priority menu");
+    find(&c, "#f-priority input[value='Critical']")
+        .await
+        .click()
+        .await
+        .expect("tick Critical");
+    find(&c, "#f-priority button.apply")
+        .await
+        .click()
+        .await
+        .expect("apply");
+    find(&c, "#events").await;
+    assert_eq!(text(&c, "#matching").await, "2 events");
+    assert_eq!(
+        text(&c, "#f-priority summary .v").await,
+        "Critical, Warning"
+    );
+
+    // An output-field chip adds `key=value` to the search.
+    c.goto(&format!("{base}/events?since=1h"))
+        .await
+        .expect("events");
+    let chip = find(&c, "#events a.field").await;
+    let term = chip
+        .attr("title")
+        .await
+        .expect("title")
+        .expect("a chip title")
+        .trim_start_matches("search ")
+        .to_owned();
+    chip.click().await.expect("click the chip");
+    find(&c, "#events").await;
+    let searched = eval(&c, "document.querySelector('input[name=filter]').value").await;
+    assert_eq!(searched.as_str(), Some(term.as_str()));
+    let n: u64 = text(&c, "#matching b").await.parse().expect("a count");
+    assert!((1..3).contains(&n), "{term}: {n} events");
+
+    // From/to: the URL holds UTC, the inputs show local time, and Apply sends UTC back.
+    c.goto(&format!("{base}/events?from=2026-01-02T03:04&since="))
+        .await
+        .expect("events from");
+    let from = eval(&c, "document.querySelector('input[name=from]').value").await;
+    assert_eq!(from.as_str(), Some("2026-01-02T08:34"), "UTC+05:30");
+    assert_eq!(text(&c, "label .tz").await, "(UTC+05:30)");
+    find(&c, ".filters .actions button[type='submit']")
+        .await
+        .click()
+        .await
+        .expect("apply");
+    find(&c, "#events").await;
+    let url = c.current_url().await.expect("url");
+    assert!(
+        url.query()
+            .unwrap_or("")
+            .contains("from=2026-01-02T03%3A04%3A00Z"),
+        "{url}"
+    );
+    assert_eq!(text(&c, "#matching").await, "3 events");
+
+    // Auto-refresh on the events page.
+    c.goto(&format!("{base}/events?since=1h&refresh=30"))
+        .await
+        .expect("events");
+    let refresh = eval(
+        &c,
+        "document.querySelector('meta[http-equiv=refresh]').getAttribute('content')",
+    )
+    .await;
+    assert_eq!(refresh, json!("30"));
+    assert_eq!(text(&c, "#refreshing").await, "· refreshes every 30s");
+
     // The detail view.
     find(&c, "#events a.detail")
         .await
@@ -408,22 +326,126 @@ async fn login_dashboard_events_filter_detail() {
         fields.contains("ka.user.name") && fields.contains("minikube-user"),
         "{fields}"
     );
+    // The script shows the copy button (hidden without it).
+    assert!(find(&c, "#copy-json")
+        .await
+        .is_displayed()
+        .await
+        .expect("displayed?"));
     screenshot(&c, &out, "detail.png").await;
 
     // A busier day, for the documentation screenshots.
-    let store = shared_store(&ui.store).await.expect("store");
+    let store = stores.shared(&ui.store).await.expect("store");
     store.insert(&busy_day()).await.expect("insert");
     c.goto(&format!("{base}/?since=24h"))
         .await
         .expect("dashboard");
     assert_eq!(text(&c, "#total").await, "243");
-    screenshot(&c, &out, "dashboard-busy.png").await;
+    shot(&c, &out, "dashboard-busy.png", Some("webui-dashboard.png")).await;
     c.goto(&format!("{base}/events?since=24h&limit=10"))
         .await
         .expect("events");
     assert_eq!(text(&c, "#matching").await, "243 events");
     assert_eq!(text(&c, "#page").await, "Page 1 of 25");
-    screenshot(&c, &out, "events-busy.png").await;
+    shot(&c, &out, "events-busy.png", Some("webui-events.png")).await;
+
+    // The Info page: version, outputs with their state, routes, silences, configuration.
+    find(&c, "header nav a[href='/falconer/info']")
+        .await
+        .click()
+        .await
+        .expect("info tab");
+    let outputs = text(&c, "#outputs").await;
+    assert!(
+        outputs.contains("slack-oncall") && outputs.contains("breaker open"),
+        "{outputs}"
+    );
+    let routes = text(&c, "#routes").await;
+    assert!(routes.contains("priority <= critical"), "{routes}");
+    assert!(text(&c, "#configuration").await.contains("basepath"));
+    shot(&c, &out, "info.png", Some("webui-info.png")).await;
+
+    // A phone: 390 px wide. No page scrolls sideways; the header and its Log out fit.
+    c.set_window_size(390, 844).await.expect("phone size");
+    let mut phone = Vec::new();
+    for (page, name, doc) in [
+        (
+            "/?since=24h",
+            "dashboard-phone.png",
+            "webui-dashboard-phone.png",
+        ),
+        (
+            "/events?since=24h&limit=10",
+            "events-phone.png",
+            "webui-events-phone.png",
+        ),
+        ("/info", "info-phone.png", "webui-info-phone.png"),
+    ] {
+        c.goto(&format!("{base}{page}")).await.expect("page");
+        find(&c, "main").await;
+        let (scroll, client) = overflow_x(&c).await;
+        assert_eq!(client, 390, "{page}: the viewport is a phone's");
+        assert!(scroll <= 390, "{page}: {scroll} px wide");
+        let logout = eval(
+            &c,
+            "document.querySelector('.who button').getBoundingClientRect().right",
+        )
+        .await;
+        assert!(
+            logout.as_f64().expect("px") <= 390.0,
+            "{page}: Log out at {logout}"
+        );
+        phone.push(shot(&c, &out, name, Some(doc)).await);
+    }
+    // Events are cards there (no table header), each as wide as the screen; the filters
+    // are folded until opened.
+    c.goto(&format!("{base}/events?since=24h&limit=10"))
+        .await
+        .expect("events");
+    find(&c, "#events").await;
+    assert_eq!(
+        eval(
+            &c,
+            "getComputedStyle(document.querySelector('#events thead')).display"
+        )
+        .await,
+        json!("none")
+    );
+    let card = eval(
+        &c,
+        "document.querySelector('#events tbody tr').getBoundingClientRect().width",
+    )
+    .await
+    .as_f64()
+    .expect("px");
+    assert!((300.0..=390.0).contains(&card), "card {card} px");
+    let output = eval(
+        &c,
+        "document.querySelector('#events td.output').getBoundingClientRect().width",
+    )
+    .await
+    .as_f64()
+    .expect("px");
+    assert!(
+        output > 250.0,
+        "the output gets the card's width: {output} px"
+    );
+    assert_eq!(
+        eval(&c, "document.getElementById('filterbox').open").await,
+        json!(false)
+    );
+    find(&c, "#filterbox > summary")
+        .await
+        .click()
+        .await
+        .expect("unfold");
+    assert_eq!(
+        eval(&c, "document.getElementById('filterbox').open").await,
+        json!(true)
+    );
+    let (scroll, _) = overflow_x(&c).await;
+    assert!(scroll <= 390, "unfolded filters: {scroll} px wide");
+    c.set_window_size(1440, 1000).await.expect("desktop size");
 
     // Logging out ends the session.
     find(&c, ".who button").await.click().await.expect("logout");
@@ -438,5 +460,10 @@ async fn login_dashboard_events_filter_detail() {
 
     c.close().await.expect("close the browser");
     stop.cancel();
-    eprintln!("screenshots: {} {}", dashboard.display(), events.display());
+    eprintln!(
+        "screenshots: {} {} {:?}",
+        dashboard.display(),
+        events.display(),
+        phone
+    );
 }

@@ -6,9 +6,7 @@ use std::time::Duration;
 
 use falconer_config::GlobalSettings;
 use falconer_testkit::{enriched, DeliveryHarness, UnderTest, CONFIGMAP_ALERT, SHELL_ALERT};
-use falconer_webui::{
-    open_store, serve, shared_store, Settings, StoreKind, StoreSettings, UiInfo, UiState,
-};
+use falconer_webui::{open_store, Settings, StoreKind, StoreSettings, Stores, UiInfo, UiState};
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
 
@@ -21,9 +19,15 @@ fn sqlite_settings(dir: &std::path::Path) -> Value {
 }
 
 async fn harness(settings: Value) -> DeliveryHarness {
-    DeliveryHarness::start(
+    harness_with(settings, &Stores::with_defaults()).await
+}
+
+/// The output built with `stores`, the registry the test then reads the store from.
+async fn harness_with(settings: Value, stores: &std::sync::Arc<Stores>) -> DeliveryHarness {
+    DeliveryHarness::start_with_resources(
         vec![UnderTest::new(falconer_output_webui::KIND, "ui", settings)],
         GlobalSettings::default(),
+        falconer_core::Resources::default().with(stores.clone()),
     )
     .await
 }
@@ -32,7 +36,8 @@ async fn harness(settings: Value) -> DeliveryHarness {
 async fn batches_land_in_the_store_the_ui_reads_once_each() {
     let dir = tempfile::tempdir().expect("tempdir");
     let settings = sqlite_settings(dir.path());
-    let h = harness(settings.clone()).await;
+    let stores = Stores::with_defaults();
+    let h = harness_with(settings.clone(), &stores).await;
     let alerts: Vec<_> = (1..=50)
         .map(|n| {
             enriched(
@@ -58,7 +63,7 @@ async fn batches_land_in_the_store_the_ui_reads_once_each() {
     // The UI asks the registry for the same store and gets the output's handle.
     let store_settings: StoreSettings =
         serde_json::from_value(settings["store"].clone()).expect("store settings");
-    let store = shared_store(&store_settings).await.expect("shared store");
+    let store = stores.shared(&store_settings).await.expect("shared store");
     let q = falconer_webui::query::RawQuery::default()
         .resolve(0)
         .expect("query");
@@ -81,6 +86,66 @@ async fn batches_land_in_the_store_the_ui_reads_once_each() {
                 "falcosecurity_falcosidekick_outputs_total{destination=\"webui\",status=\"ok\"}"
             ) > 0.0,
         "deliveries counted"
+    );
+}
+
+/// A burst beyond the store's queue: what does not fit is counted in the store itself (per
+/// minute and reason), where the UI's API and pages find it.
+#[tokio::test]
+async fn a_full_queue_is_recorded_in_the_store() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let settings = sqlite_settings(dir.path());
+    let mut common = falconer_config::CommonSettings::default();
+    common.queue.capacity = 4;
+    let stores = Stores::with_defaults();
+    let h = DeliveryHarness::start_with_resources(
+        vec![UnderTest::new(falconer_output_webui::KIND, "ui", settings.clone()).common(common)],
+        GlobalSettings::default(),
+        falconer_core::Resources::default().with(stores.clone()),
+    )
+    .await;
+    // One thread: the worker cannot run while the burst is dispatched.
+    let mut dropped = 0;
+    for n in 1..=40 {
+        dropped += h
+            .dispatcher
+            .dispatch(enriched(CONFIGMAP_ALERT, n))
+            .await
+            .dropped;
+    }
+    assert!(dropped >= 30, "{dropped} dropped");
+    let report = h.dispatcher.shutdown(WAIT).await;
+    assert!(report.undelivered.is_empty(), "{:?}", report.undelivered);
+    let store_settings: StoreSettings =
+        serde_json::from_value(settings["store"].clone()).expect("store settings");
+    let store = stores.shared(&store_settings).await.expect("shared store");
+    let mut drops = falconer_webui::Drops::default();
+    for _ in 0..50 {
+        drops = store.drops(None, None).await.expect("drops");
+        if drops.total > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(drops.total, dropped as u64, "{drops:?}");
+    assert_eq!(drops.by_reason.get("queue_full"), Some(&(dropped as u64)));
+    let q = falconer_webui::query::RawQuery::default()
+        .resolve(0)
+        .expect("query");
+    assert_eq!(
+        store.count(&q).await.expect("count") + drops.total,
+        40,
+        "every alert is stored or counted as not stored"
+    );
+    // The seed alert's minute (its own time), not the wall clock's.
+    let minute = falconer_webui::minute_of(enriched(CONFIGMAP_ALERT, 1).time.timestamp_micros());
+    assert_eq!(
+        store
+            .drops(Some(minute), Some(minute + 60_000_000))
+            .await
+            .expect("drops")
+            .total,
+        dropped as u64
     );
 }
 
@@ -109,7 +174,9 @@ async fn postgres_store() {
     let (client, conn) = tokio_postgres_connect(&dsn).await;
     tokio::spawn(conn);
     client
-        .batch_execute(&format!("DROP TABLE {table}"))
+        .batch_execute(&format!(
+            "DROP TABLE {table}; DROP TABLE {table}_dropped; DROP TABLE IF EXISTS {table}_silences"
+        ))
         .await
         .expect("cleanup");
 }
@@ -142,7 +209,11 @@ async fn posts_falcosidekick_format_to_a_remote_ui_with_url_credentials() {
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let stop = CancellationToken::new();
-    tokio::spawn(serve(listener, state, stop.clone()));
+    tokio::spawn(falconer_webui::serve_with_defaults(
+        listener,
+        state,
+        stop.clone(),
+    ));
 
     let good = harness(json!({"url": format!("http://feeder:s3cret@{addr}")})).await;
     good.dispatcher.dispatch(enriched(CONFIGMAP_ALERT, 7)).await;
@@ -175,9 +246,9 @@ fn validation() {
     use falconer_core::OutputConfig;
     let check = |v: Value| {
         let c: falconer_output_webui::WebUiConfig = serde_json::from_value(v).expect("parses");
-        let mut problems = Vec::new();
+        let mut problems = falconer_core::Problems::default();
         c.validate(&mut problems);
-        problems.into_iter().map(|p| p.0).collect::<Vec<_>>()
+        problems.paths().map(str::to_owned).collect::<Vec<_>>()
     };
     assert!(check(json!({})).is_empty());
     assert!(check(json!({"url": "http://ui:2802"})).is_empty());

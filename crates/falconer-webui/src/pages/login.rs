@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::esc;
 use crate::app::UiState;
-use crate::auth::{cookie_token, COOKIE};
+use crate::auth::{cookie_token, whole_seconds, ClientAddr, Verdict, COOKIE};
 
 /// `?next=` of the login page.
 #[derive(Debug, Default, Deserialize)]
@@ -78,29 +78,43 @@ pub(crate) async fn form(State(state): State<Arc<UiState>>, Query(q): Query<Next
 }
 
 /// `POST /login`: on success a session cookie and a redirect; on failure the form again
-/// with 401.
+/// with 401 (429 with `Retry-After` while sign-ins from the client or for the user are in
+/// backoff, or too many are being checked).
 pub(crate) async fn submit(
     State(state): State<Arc<UiState>>,
+    client: ClientAddr,
     Form(c): Form<Credentials>,
 ) -> Response {
     let next = safe_next(&state, &c.next);
-    let st = state.clone();
-    let user = c.username.trim().to_owned();
-    let name = user.clone();
-    let ok = tokio::task::spawn_blocking(move || st.auth.verify(&name, &c.password))
+    let user = match state
+        .auth
+        .check(c.username.trim(), &c.password, client)
         .await
-        .unwrap_or(false);
-    if !ok {
-        tracing::info!(user = %user, "web UI login failed");
-        return (
-            StatusCode::UNAUTHORIZED,
-            render(&state, &next, Some("Wrong username or password.")),
-        )
-            .into_response();
-    }
+    {
+        Verdict::Allowed(user) => user,
+        Verdict::Denied => {
+            return (
+                StatusCode::UNAUTHORIZED,
+                render(&state, &next, Some("Wrong username or password.")),
+            )
+                .into_response();
+        }
+        Verdict::Refused { retry_after, .. } => {
+            let secs = whole_seconds(retry_after);
+            let message = format!("Too many sign-in attempts. Try again in {secs} s.");
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                [(header::RETRY_AFTER, secs.to_string())],
+                render(&state, &next, Some(&message)),
+            )
+                .into_response();
+        }
+    };
     let token = state.auth.create_session(&user);
+    // Lax: a link from chat or mail to an event opens it for a signed-in user; cross-site
+    // writes are refused by the origin check (and Lax cookies are not sent on them).
     let cookie = format!(
-        "{COOKIE}={token}; Path={}; HttpOnly; SameSite=Strict; Max-Age={}{}",
+        "{COOKIE}={token}; Path={}; HttpOnly; SameSite=Lax; Max-Age={}{}",
         state.cookie_path(),
         state.auth.ttl.as_secs(),
         if state.auth.secure_cookie {
@@ -127,7 +141,7 @@ pub(crate) async fn logout(State(state): State<Arc<UiState>>, headers: HeaderMap
         state.auth.end_session(token);
     }
     let cookie = format!(
-        "{COOKIE}=; Path={}; HttpOnly; SameSite=Strict; Max-Age=0",
+        "{COOKIE}=; Path={}; HttpOnly; SameSite=Lax; Max-Age=0",
         state.cookie_path()
     );
     (

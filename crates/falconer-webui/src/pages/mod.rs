@@ -1,10 +1,16 @@
-//! Server-rendered pages: plain HTML and one embedded stylesheet, no JavaScript. Every
-//! value is HTML-escaped; links carry the base path and the current filters.
+//! Server-rendered pages: plain HTML, one embedded stylesheet and one small embedded script.
+//! Every page works without the script; where it runs it shows times in the browser's time
+//! zone, adds copy buttons and folds the filters on narrow screens. Every value is
+//! HTML-escaped; links carry the base path and the current filters.
 
 pub(crate) mod chart;
 pub(crate) mod dashboard;
+pub(crate) mod detail;
 pub(crate) mod events;
+pub(crate) mod filters;
+pub(crate) mod info;
 pub(crate) mod login;
+pub(crate) mod silences;
 
 use std::fmt::Write as _;
 
@@ -12,9 +18,10 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 
 use crate::app::UiState;
-use crate::query::RawQuery;
+pub(crate) use filters::{filter_bar, Filters, PageQuery};
 
 const CSS: &str = include_str!("../../assets/app.css");
+const JS: &str = include_str!("../../assets/app.js");
 
 /// `GET /static/app.css`.
 pub(crate) async fn stylesheet() -> Response {
@@ -24,6 +31,19 @@ pub(crate) async fn stylesheet() -> Response {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         CSS,
+    )
+        .into_response()
+}
+
+/// `GET /static/app.js`: the pages' progressive enhancements (local times, copy buttons,
+/// folding filters).
+pub(crate) async fn script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        JS,
     )
         .into_response()
 }
@@ -57,18 +77,20 @@ pub fn encode(s: &str) -> String {
     out
 }
 
-/// Falco priority colours (falcosidekick-ui's palette); other values get a neutral one.
+/// Falco priority colours: falcosidekick-ui's hues, with the four reds made distinct
+/// (wine, crimson, red, vermilion) and the two light blues apart (teal, blue-grey); other
+/// values get a neutral brown.
 pub(crate) fn priority_color(p: &str) -> &'static str {
     match p {
-        "Emergency" => "#C62828",
-        "Alert" => "#D32F2F",
+        "Emergency" => "#6A1B2E",
+        "Alert" => "#AD1457",
         "Critical" => "#E53935",
-        "Error" => "#FF5252",
+        "Error" => "#F4511E",
         "Warning" => "#FB8C00",
         "Notice" => "#1976D2",
-        "Informational" => "#03A9F4",
-        "Debug" => "#29B6F6",
-        _ => "#78909C",
+        "Informational" => "#00897B",
+        "Debug" => "#607D8B",
+        _ => "#8D6E63",
     }
 }
 
@@ -83,70 +105,6 @@ pub(crate) const PRIORITIES: [&str; 8] = [
     "Informational",
     "Debug",
 ];
-
-/// The filters of a page, kept as strings so links reproduce them.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Filters {
-    pub pairs: Vec<(&'static str, String)>,
-}
-
-impl Filters {
-    pub(crate) fn from_raw(raw: &RawQuery) -> Filters {
-        let mut pairs = Vec::new();
-        for (k, v) in [
-            ("priority", &raw.priority),
-            ("rule", &raw.rule),
-            ("source", &raw.source),
-            ("hostname", &raw.hostname),
-            ("tags", &raw.tags),
-            ("filter", &raw.filter),
-            ("since", &raw.since),
-            ("from", &raw.from),
-            ("to", &raw.to),
-            ("limit", &raw.limit),
-            ("refresh", &raw.refresh),
-        ] {
-            if let Some(v) = v.as_deref().filter(|v| !v.trim().is_empty()) {
-                pairs.push((k, v.to_owned()));
-            }
-        }
-        Filters { pairs }
-    }
-
-    pub(crate) fn get(&self, key: &str) -> &str {
-        self.pairs
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map_or("", |(_, v)| v.as_str())
-    }
-
-    /// A copy with `key` set (or removed when `value` is empty).
-    pub(crate) fn with(&self, key: &'static str, value: &str) -> Filters {
-        let mut f = self.clone();
-        f.pairs.retain(|(k, _)| *k != key);
-        if !value.is_empty() {
-            f.pairs.push((key, value.to_owned()));
-        }
-        f
-    }
-
-    pub(crate) fn query_string(&self) -> String {
-        self.pairs
-            .iter()
-            .map(|(k, v)| format!("{k}={}", encode(v)))
-            .collect::<Vec<_>>()
-            .join("&")
-    }
-
-    pub(crate) fn href(&self, state: &UiState, path: &str) -> String {
-        let qs = self.query_string();
-        if qs.is_empty() {
-            state.url(path)
-        } else {
-            format!("{}?{qs}", state.url(path))
-        }
-    }
-}
 
 /// The page frame: header with navigation, the signed-in user and logout.
 pub(crate) fn layout(
@@ -166,16 +124,22 @@ pub(crate) fn layout(
     }
     let _ = write!(
         h,
-        "<title>{} · Falconer</title><link rel=\"stylesheet\" href=\"{}\"></head><body>",
+        "<title>{} · Falconer</title><link rel=\"stylesheet\" href=\"{}\"><script src=\"{}\" defer></script></head><body>",
         esc(title),
-        esc(&state.url("/static/app.css"))
+        esc(&state.url("/static/app.css")),
+        esc(&state.url("/static/app.js"))
     );
     let _ = write!(
         h,
         "<header class=\"bar\"><a class=\"brand\" href=\"{}\">Falconer</a><nav>",
         esc(&state.url("/"))
     );
-    for (name, path) in [("Dashboard", "/"), ("Events", "/events")] {
+    for (name, path) in [
+        ("Dashboard", "/"),
+        ("Events", "/events"),
+        ("Silences", "/silences"),
+        ("Info", "/info"),
+    ] {
         let class = if name == active { " class=\"on\"" } else { "" };
         let _ = write!(h, "<a{class} href=\"{}\">{name}</a>", esc(&state.url(path)));
     }
@@ -183,7 +147,7 @@ pub(crate) fn layout(
     if !state.auth.disabled() {
         let _ = write!(
             h,
-            "<span>{}</span><form method=\"post\" action=\"{}\"><button class=\"link\" type=\"submit\">Log out</button></form>",
+            "<span class=\"user\" title=\"signed in\">{}</span><form method=\"post\" action=\"{}\"><button class=\"link\" type=\"submit\">Log out</button></form>",
             esc(user),
             esc(&state.url("/logout"))
         );
@@ -194,94 +158,39 @@ pub(crate) fn layout(
     Html(h)
 }
 
-/// The shared filter bar (a GET form): priority, rule, source, hostname and tag menus
-/// (filled from the window's values), window, search, and page-specific extras.
-pub(crate) fn filter_bar(
-    state: &UiState,
-    action: &str,
-    f: &Filters,
-    menus: &[(&'static str, Vec<String>)],
-    extra: &str,
-) -> String {
-    let mut h = String::new();
-    let _ = write!(
-        h,
-        "<form class=\"filters\" method=\"get\" action=\"{}\">",
-        esc(&state.url(action))
-    );
-    let select = |h: &mut String, name: &str, label: &str, values: &[String], current: &str| {
-        let _ = write!(
-            h,
-            "<label>{label}<select name=\"{name}\"><option value=\"\">All</option>"
-        );
-        let mut seen = false;
-        for v in values {
-            let sel = if v == current {
-                seen = true;
-                " selected"
+/// The warning shown when alerts meant for the store were not stored in the page's time
+/// range (empty when none were).
+pub(crate) fn drop_banner(drops: &crate::store::Drops) -> String {
+    if drops.total == 0 {
+        return String::new();
+    }
+    let reasons = drops
+        .by_reason
+        .iter()
+        .map(|(reason, n)| {
+            let label = reason.replace('_', " ");
+            if drops.by_reason.len() == 1 {
+                esc(&label)
             } else {
-                ""
-            };
-            let _ = write!(h, "<option{sel} value=\"{0}\">{0}</option>", esc(v));
-        }
-        if !seen && !current.is_empty() {
-            let _ = write!(
-                h,
-                "<option selected value=\"{0}\">{0}</option>",
-                esc(current)
-            );
-        }
-        h.push_str("</select></label>");
-    };
-    let priorities: Vec<String> = PRIORITIES.iter().map(|p| (*p).to_owned()).collect();
-    select(
-        &mut h,
-        "priority",
-        "Priority",
-        &priorities,
-        f.get("priority"),
-    );
-    for (name, values) in menus {
-        let label = match *name {
-            "rule" => "Rule",
-            "source" => "Source",
-            "hostname" => "Hostname",
-            _ => "Tag",
-        };
-        select(&mut h, name, label, values, f.get(name));
-    }
-    let since = if f.get("since").is_empty() && f.get("from").is_empty() {
-        "24h"
+                format!("{}: {n}", esc(&label))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let noun = if drops.total == 1 {
+        "alert was"
     } else {
-        f.get("since")
+        "alerts were"
     };
-    let _ = write!(h, "<label>Since<select name=\"since\">");
-    for s in [
-        "", "5m", "15m", "30m", "1h", "2h", "5h", "12h", "24h", "48h", "1w", "2w", "1M", "3M",
-        "6M", "1y",
-    ] {
-        let sel = if s == since { " selected" } else { "" };
-        let label = if s.is_empty() { "all time" } else { s };
-        let _ = write!(h, "<option{sel} value=\"{s}\">{label}</option>");
-    }
-    h.push_str("</select></label>");
-    let _ = write!(
-        h,
-        "<label>From<input type=\"datetime-local\" name=\"from\" value=\"{}\"></label>\
-         <label>To<input type=\"datetime-local\" name=\"to\" value=\"{}\"></label>\
-         <label class=\"grow\">Search<input type=\"search\" name=\"filter\" value=\"{}\" placeholder=\"text in output, rule, fields…\"></label>",
-        esc(f.get("from")),
-        esc(f.get("to")),
-        esc(f.get("filter"))
-    );
-    h.push_str(extra);
-    let _ = write!(
-        h,
-        "<button type=\"submit\">Apply</button><a class=\"button ghost\" href=\"{}\">Reset</a></form>",
-        esc(&state.url(action))
-    );
-    h
+    format!(
+        "<div class=\"banner warn\" id=\"dropped\" role=\"status\"><b>{} {noun} not stored in this time range</b> ({reasons}) \u{2014} see README: \
+         <a href=\"{SIZING_DOC}\">sizing the UI store</a>.</div>",
+        drops.total
+    )
 }
+
+/// The README section on sizing the store's queue for bursts.
+const SIZING_DOC: &str = "https://github.com/falconer-dev/falconer#sizing-the-ui-store";
 
 /// A coloured priority chip linking to the same page filtered on it.
 pub(crate) fn priority_chip(p: &str, href: &str) -> String {
@@ -291,6 +200,40 @@ pub(crate) fn priority_chip(p: &str, href: &str) -> String {
         esc(href),
         esc(p)
     )
+}
+
+/// The output field the router sets on a silenced alert it still stores: the silence's id.
+pub(crate) const SILENCED_FIELD: &str = "falconer.silenced";
+
+/// The id of the silence that silenced a stored event (its `output_fields`), if any.
+pub(crate) fn silenced_by(event: &serde_json::Value) -> Option<String> {
+    let v = event.get("output_fields")?.get(SILENCED_FIELD)?;
+    match v {
+        serde_json::Value::Null => None,
+        serde_json::Value::String(s) => Some(s.clone()),
+        other => Some(other.to_string()),
+    }
+}
+
+/// The "silenced" badge of a silenced event (its title the silence's id).
+pub(crate) fn silenced_badge(id: &str) -> String {
+    format!(
+        "<span class=\"badge silenced\" title=\"silenced by {}\">silenced</span>",
+        esc(id)
+    )
+}
+
+/// The link to the silences page with the form pre-filled for alerts like `event`
+/// (same rule and hostname).
+pub(crate) fn silence_href(state: &UiState, event: &serde_json::Value) -> String {
+    let s = |k: &str| {
+        event
+            .get(k)
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("")
+    };
+    let condition = crate::silences::like_this(s("rule"), s("hostname"));
+    format!("{}?match={}", state.url("/silences"), encode(&condition))
 }
 
 /// Formats microseconds since the epoch as `YYYY/MM/DD HH:MM:SS.mmm` UTC.

@@ -1,10 +1,23 @@
 //! The event store: one trait, two databases (embedded SQLite, PostgreSQL), a process-wide
 //! registry so the `webui` output and the UI listener share one open store, and the
 //! retention task.
+//!
+//! Both databases share one design (see `docs/webui.md`, "Store"): a catalog numbering the
+//! few rules, sources, hosts and tag sets; events carrying series and host numbers; per
+//! minute, hour and day counts kept on every write, from which every count, count by field,
+//! timeline and result size is read; a word index without positions for free text; keyset
+//! (cursor) paging; compact bodies.
 
+mod agg;
+mod bloom;
+mod catalog;
+mod codec;
+mod drops;
 mod postgres;
 mod registry;
+mod silences;
 mod sqlite;
+pub(crate) mod text;
 
 use std::sync::Arc;
 
@@ -14,7 +27,9 @@ use falconer_event::Alert;
 use crate::query::{GroupBy, Query};
 use crate::settings::{Retention, StoreKind, StoreSettings};
 
-pub use registry::{default_store_settings, set_default_store, shared_store};
+pub use drops::{minute_of, DropCount, Drops};
+pub use registry::Stores;
+pub use silences::{SilenceAdded, SilenceRecord, SilenceState};
 
 /// A page of search results.
 #[derive(Debug, Clone, Default)]
@@ -23,10 +38,42 @@ pub struct Page {
     pub events: Vec<String>,
     /// Events matching the query, all pages together.
     pub all: u64,
+    /// When the page is full: the position after its last event, for the next page
+    /// ([`Query::cursor`]); opaque.
+    pub next: Option<String>,
 }
 
-/// One cell of the timeline: bucket index, priority, count.
+/// One cell of the timeline: bucket index, priority (or source, see [`TimelineBy`]), count.
 pub type TimelineCell = (u32, String, u64);
+
+/// What a timeline's series are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TimelineBy {
+    /// One series per priority (falcosidekick-ui's timeline).
+    #[default]
+    Priority,
+    /// One series per source (`syscall`, `k8s_audit`, …).
+    Source,
+}
+
+impl TimelineBy {
+    /// From the API's `by` (`priority`, `source`; case-insensitive).
+    pub fn parse(s: &str) -> Option<TimelineBy> {
+        match s.to_ascii_lowercase().as_str() {
+            "priority" => Some(TimelineBy::Priority),
+            "source" => Some(TimelineBy::Source),
+            _ => None,
+        }
+    }
+
+    /// `priority` or `source`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimelineBy::Priority => "priority",
+            TimelineBy::Source => "source",
+        }
+    }
+}
 
 /// A store failure.
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +93,9 @@ pub enum StoreError {
     /// A blocking task died.
     #[error("store task failed: {0}")]
     Task(String),
+    /// A stored event could not be read back.
+    #[error("stored event unreadable: {0}")]
+    Corrupt(String),
 }
 
 impl StoreError {
@@ -68,6 +118,7 @@ impl StoreError {
                 matches!(class, "08" | "53" | "57" | "40" | "55")
             }),
             StoreError::Pool(_) | StoreError::Task(_) | StoreError::Open(_) => true,
+            StoreError::Corrupt(_) => false,
         }
     }
 }
@@ -92,10 +143,25 @@ pub trait EventStore: Send + Sync + 'static {
     /// event counts once.
     async fn count_by(&self, q: &Query, by: GroupBy) -> Result<Vec<(String, u64)>, StoreError>;
 
-    /// Matching events in `[start, start + width × buckets)` per bucket and priority.
+    /// Matching events in `[start, start + width × buckets)` per bucket and priority. When
+    /// `q` has no end (`to`), the last bucket also counts matching events newer than the
+    /// grid (a clock ahead of the store's, alerts stored meanwhile).
     async fn timeline(
         &self,
         q: &Query,
+        start_us: i64,
+        width_us: i64,
+        buckets: u32,
+    ) -> Result<Vec<TimelineCell>, StoreError> {
+        self.timeline_by(q, TimelineBy::Priority, start_us, width_us, buckets)
+            .await
+    }
+
+    /// [`EventStore::timeline`] per bucket and priority or source.
+    async fn timeline_by(
+        &self,
+        q: &Query,
+        by: TimelineBy,
         start_us: i64,
         width_us: i64,
         buckets: u32,
@@ -104,8 +170,49 @@ pub trait EventStore: Send + Sync + 'static {
     /// One event's JSON by UUID.
     async fn get(&self, uuid: &str) -> Result<Option<String>, StoreError>;
 
-    /// Deletes what `retention` does not keep, in small transactions. Returns the number
-    /// of events deleted.
+    /// Adds to the counts of alerts that were meant for the store but not stored (the
+    /// `webui` output's queue was full, retries ran out, …), per minute and reason. Every
+    /// replica sharing the store adds to the same counts.
+    async fn record_drops(&self, counts: &[DropCount]) -> Result<(), StoreError>;
+
+    /// The alerts not stored whose minute falls in `[from_us, to_us)` (either end open).
+    async fn drops(&self, from_us: Option<i64>, to_us: Option<i64>) -> Result<Drops, StoreError>;
+
+    /// Stores a silence (its condition checked by the caller) unless `limit` silences that
+    /// have not ended at `now_us` exist already. Wakes this handle's silence feeds.
+    async fn add_silence(
+        &self,
+        silence: &SilenceRecord,
+        limit: u64,
+        now_us: i64,
+    ) -> Result<SilenceAdded, StoreError>;
+
+    /// Silences, newest first, at most `limit`: all those retention keeps, or (with
+    /// `unended_only`) only those that have not ended at `now_us`.
+    async fn silences(
+        &self,
+        unended_only: bool,
+        now_us: i64,
+        limit: u64,
+    ) -> Result<Vec<SilenceRecord>, StoreError>;
+
+    /// Ends a silence at `now_us` if it ends later (a pending one starts and ends then).
+    /// `None` when there is no such silence, else the silence as it is now. Wakes this
+    /// handle's silence feeds.
+    async fn expire_silence(
+        &self,
+        id: &str,
+        now_us: i64,
+    ) -> Result<Option<SilenceRecord>, StoreError>;
+
+    /// Changes whenever a silence is added or expired through this handle (see
+    /// [`silence_feed`](crate::silence_feed)); other handles on a shared database are not
+    /// seen here.
+    fn silence_changes(&self) -> tokio::sync::watch::Receiver<u64>;
+
+    /// Deletes what `retention` does not keep, in small transactions (drop counts and
+    /// silences ended more than `maxage` ago, or 30 days without one, too). Returns the
+    /// number of events deleted.
     async fn retain(&self, retention: &Retention, now_us: i64) -> Result<u64, StoreError>;
 
     /// A cheap liveness probe.

@@ -1,8 +1,22 @@
-//! The shared store: one PostgreSQL table (tags as `text[]` with a GIN index, a trigram
-//! index on the search text when `pg_trgm` is available), for several Falconer replicas
-//! behind one UI. Batches are one `INSERT … SELECT FROM UNNEST(…) ON CONFLICT DO NOTHING`.
+//! The shared store: PostgreSQL, for several Falconer replicas behind one UI.
+//!
+//! Layout (the table `t` of `ui.store.table`):
+//! - `t`: one row per event: UUID (unique), time (µs), the series and host numbers of the
+//!   [catalog](super::catalog), its distinct words as a `tsvector` without positions (GIN
+//!   index; see [`super::text`]) and the alert's JSON, compressed in the row by the server
+//!   (`toast_tuple_target = 128`, lz4). B-tree indexes on (time, id), (series, time) and
+//!   (host, time).
+//! - `t_agg`, `t_agg_host`: events per minute, hour and day × series (× host), kept by every
+//!   insert and delete in the same transaction (see [`super::agg`]).
+//! - `t_dims`, `t_series`: the catalog. `t_dropped`, `t_silences` as before.
+//!
+//! A batch is two statements: the events as one `INSERT … SELECT FROM UNNEST(…) ON CONFLICT
+//! (uuid) DO NOTHING RETURNING`, then one upsert of the counts of what was new. A table
+//! written by an older Falconer (text columns, a trigram index on the search text) is
+//! converted in place when opened, under an advisory lock so replicas do it once.
 
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -10,25 +24,182 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use falconer_event::Alert;
 use tokio_postgres::types::ToSql;
 
-use super::{EventStore, Page, StoreError, TimelineCell};
+use super::agg::{self, Deltas, LEVELS};
+use super::catalog::{tagset_key, Catalog, DimKind, Selection, SeriesKey};
+use super::drops::{drops_cutoff, merge, minute_bounds, DEFAULT_KEEP_US};
+use super::silences::{SilenceSignal, DEFAULT_SILENCE_KEEP_US};
+use super::text::{self, Term};
+use super::{
+    DropCount, Drops, EventStore, Page, SilenceAdded, SilenceRecord, StoreError, TimelineBy,
+    TimelineCell,
+};
 use crate::event::Row;
 use crate::query::{like_pattern, GroupBy, Query};
 use crate::settings::{is_table_name, Retention, StoreKind, StoreSettings};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const DELETE_CHUNK: i64 = 10_000;
-/// Separator of the tags of one row in the UNNEST insert (ASCII unit separator).
-const TAG_SEP: char = '\u{1f}';
+/// Events converted per statement when migrating an older table.
+const MIGRATE_CHUNK: i64 = 5_000;
+/// Longest word kept in the `tsvector` (PostgreSQL refuses lexemes over 2 KiB).
+const MAX_LEXEME: usize = 1_000;
 
 /// The PostgreSQL store.
 pub(crate) struct PgStore {
     pool: Pool,
+    /// The events table; the others are named after it.
     table: String,
+    /// Events stored when the table's statistics were last refreshed by this handle.
+    analyzed_at: std::sync::atomic::AtomicI64,
+    catalog: RwLock<Arc<Catalog>>,
+    silence_signal: SilenceSignal,
 }
 
 fn pool_error(e: impl std::fmt::Display) -> StoreError {
     StoreError::Pool(e.to_string())
 }
+
+fn u(n: i64) -> u64 {
+    n.unsigned_abs()
+}
+
+/// A `tsvector` literal of a document's words (lowercased, each once, no positions).
+fn tsvector_literal(doc: &str) -> String {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = String::with_capacity(doc.len() + 64);
+    for w in doc
+        .split(' ')
+        .filter(|w| !w.is_empty() && w.len() <= MAX_LEXEME)
+    {
+        let w = w.to_lowercase();
+        if seen.insert(w.clone()) {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push('\'');
+            out.push_str(&w);
+            out.push('\'');
+        }
+    }
+    out
+}
+
+/// A `tsquery` literal of indexed terms: every word, the open last one as a prefix.
+fn tsquery_literal(terms: &[Term]) -> Option<String> {
+    let parts: Vec<String> = terms
+        .iter()
+        .filter_map(|t| match t {
+            Term::Indexed { words, .. } => Some(words),
+            Term::Substring(_) => None,
+        })
+        .flatten()
+        .map(|(w, prefix)| format!("'{}'{}", w.to_lowercase(), if *prefix { ":*" } else { "" }))
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(" & "))
+}
+
+/// Parameters of a statement, numbered as they are pushed.
+#[derive(Default)]
+struct Params {
+    values: Vec<Box<dyn ToSql + Sync + Send>>,
+}
+
+impl Params {
+    fn push(&mut self, value: impl ToSql + Sync + Send + 'static) -> String {
+        self.values.push(Box::new(value));
+        format!("${}", self.values.len())
+    }
+
+    fn refs(&self) -> Vec<&(dyn ToSql + Sync)> {
+        self.values
+            .iter()
+            .map(|p| p.as_ref() as &(dyn ToSql + Sync))
+            .collect()
+    }
+}
+
+/// The conditions (over `t e`) selecting the events of `q` in `[from, to)` that its
+/// dimension filters and free-text terms select.
+fn event_filter(
+    q: &Query,
+    sel: &Selection,
+    catalog: &Catalog,
+    from: i64,
+    to: i64,
+    p: &mut Params,
+) -> String {
+    let mut sql = format!("e.ts >= {} AND e.ts < {}", p.push(from), p.push(to));
+    if let Some(series) = &sel.series {
+        let s: Vec<i32> = series
+            .iter()
+            .filter_map(|s| i32::try_from(*s).ok())
+            .collect();
+        sql.push_str(&format!(" AND e.series = ANY({})", p.push(s)));
+    }
+    if let Some(hosts) = &sel.hosts {
+        let h: Vec<i32> = hosts
+            .iter()
+            .filter_map(|h| i32::try_from(*h).ok())
+            .collect();
+        sql.push_str(&format!(" AND e.host = ANY({})", p.push(h)));
+    }
+    let terms: Vec<Term> = q.terms.iter().map(|t| Term::parse(t)).collect();
+    if let Some(tsq) = tsquery_literal(&terms) {
+        sql.push_str(&format!(" AND e.words @@ {}::text::tsquery", p.push(tsq)));
+    }
+    for t in text::substring_terms(&terms) {
+        // The older meaning: a substring of output, rule, source or hostname.
+        let (series, hosts) = catalog.containing(&t);
+        let s: Vec<i32> = series
+            .iter()
+            .filter_map(|s| i32::try_from(*s).ok())
+            .collect();
+        let h: Vec<i32> = hosts
+            .iter()
+            .filter_map(|h| i32::try_from(*h).ok())
+            .collect();
+        sql.push_str(&format!(
+            " AND (e.series = ANY({}) OR e.host = ANY({}) OR (e.body::json ->> 'output') ILIKE {})",
+            p.push(s),
+            p.push(h),
+            p.push(like_pattern(&t))
+        ));
+    }
+    sql
+}
+
+/// Aggregate reads of a set of time ranges, as arrays for `UNNEST`: per range its tag (a
+/// timeline bucket, or 0), the aggregate segments and the raw ranges.
+#[derive(Default)]
+struct PlanArrays {
+    tag: Vec<i32>,
+    level: Vec<i16>,
+    from: Vec<i64>,
+    to: Vec<i64>,
+    raw_tag: Vec<i32>,
+    raw_from: Vec<i64>,
+    raw_to: Vec<i64>,
+}
+
+impl PlanArrays {
+    fn add(&mut self, tag: i32, from: i64, to: i64) {
+        let (segments, raw) = agg::plan(from, to, 0);
+        for s in segments {
+            self.tag.push(tag);
+            self.level.push(i16::try_from(s.level).unwrap_or(0));
+            self.from.push(s.from);
+            self.to.push(s.to);
+        }
+        for (a, b) in raw {
+            self.raw_tag.push(tag);
+            self.raw_from.push(a);
+            self.raw_to.push(b);
+        }
+    }
+}
+
+/// (tag, host or 0, series) → events.
+type Tally = HashMap<(i32, i64, i64), u64>;
 
 impl PgStore {
     pub(crate) async fn open(s: &StoreSettings) -> Result<PgStore, StoreError> {
@@ -43,9 +214,16 @@ impl PgStore {
             .expose()
             .parse()
             .map_err(|e| StoreError::Open(format!("invalid dsn: {e}")))?;
+        // The store's statements are short, many-range index reads: compiling them (JIT,
+        // which their row estimates would trigger) costs more than running them.
+        let options = match config.get_options() {
+            Some(o) if !o.trim().is_empty() => format!("{o} -c jit=off"),
+            _ => "-c jit=off".to_owned(),
+        };
         config
             .application_name("falconer-webui")
-            .connect_timeout(CONNECT_TIMEOUT);
+            .connect_timeout(CONNECT_TIMEOUT)
+            .options(&options);
         let manager = Manager::from_config(
             config,
             tokio_postgres::NoTls,
@@ -63,116 +241,716 @@ impl PgStore {
         let store = PgStore {
             pool,
             table: s.table.clone(),
+            analyzed_at: std::sync::atomic::AtomicI64::new(-1),
+            catalog: RwLock::new(Arc::new(Catalog::default())),
+            silence_signal: SilenceSignal::default(),
         };
         store.migrate().await?;
         Ok(store)
     }
 
+    fn idx(&self) -> String {
+        self.table.replace('.', "_")
+    }
+
     async fn migrate(&self) -> Result<(), StoreError> {
-        let client = self.pool.get().await.map_err(pool_error)?;
-        let t = &self.table;
-        let idx = t.replace('.', "_");
+        let mut client = self.pool.get().await.map_err(pool_error)?;
+        let t = self.table.clone();
+        let idx = self.idx();
+        // One replica at a time creates or converts the tables.
+        let lock_key = format!("falconer-webui:{t}");
         client
-            .batch_execute(&format!(
-                "CREATE TABLE IF NOT EXISTS {t} (
-                    id BIGSERIAL PRIMARY KEY,
-                    uuid TEXT NOT NULL UNIQUE,
-                    ts BIGINT NOT NULL,
-                    priority TEXT NOT NULL,
-                    rule TEXT NOT NULL,
-                    source TEXT NOT NULL,
-                    hostname TEXT NOT NULL,
-                    tags TEXT[] NOT NULL,
-                    output TEXT NOT NULL,
-                    doc TEXT NOT NULL,
-                    json TEXT NOT NULL
-                );
-                CREATE INDEX IF NOT EXISTS {idx}_ts ON {t} (ts);
-                CREATE INDEX IF NOT EXISTS {idx}_priority_ts ON {t} (priority, ts);
-                CREATE INDEX IF NOT EXISTS {idx}_rule_ts ON {t} (rule, ts);
-                CREATE INDEX IF NOT EXISTS {idx}_source_ts ON {t} (source, ts);
-                CREATE INDEX IF NOT EXISTS {idx}_hostname_ts ON {t} (hostname, ts);
-                CREATE INDEX IF NOT EXISTS {idx}_tags ON {t} USING GIN (tags);"
-            ))
+            .execute("SELECT pg_advisory_lock(hashtext($1))", &[&lock_key])
             .await?;
-        // Substring search gets an index when pg_trgm can be had; it works without.
-        let trgm = client
-            .batch_execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-            .await
-            .is_ok();
-        if trgm {
-            if let Err(e) = client
+        let result = async {
+            client
                 .batch_execute(&format!(
-                    "CREATE INDEX IF NOT EXISTS {idx}_doc_trgm ON {t} USING GIN (doc gin_trgm_ops)"
+                    "CREATE TABLE IF NOT EXISTS {t}_dims (
+                        id SERIAL PRIMARY KEY,
+                        kind SMALLINT NOT NULL,
+                        value TEXT NOT NULL,
+                        UNIQUE (kind, value)
+                    );
+                    CREATE TABLE IF NOT EXISTS {t}_series (
+                        id SERIAL PRIMARY KEY,
+                        priority TEXT NOT NULL,
+                        rule INTEGER NOT NULL,
+                        source INTEGER NOT NULL,
+                        tags INTEGER NOT NULL,
+                        UNIQUE (priority, rule, source, tags)
+                    );
+                    CREATE TABLE IF NOT EXISTS {t}_agg (
+                        level SMALLINT NOT NULL,
+                        bucket BIGINT NOT NULL,
+                        series INTEGER NOT NULL,
+                        n BIGINT NOT NULL,
+                        PRIMARY KEY (level, bucket, series)
+                    );
+                    CREATE TABLE IF NOT EXISTS {t}_agg_host (
+                        level SMALLINT NOT NULL,
+                        bucket BIGINT NOT NULL,
+                        host INTEGER NOT NULL,
+                        series INTEGER NOT NULL,
+                        n BIGINT NOT NULL,
+                        PRIMARY KEY (level, bucket, host, series)
+                    );
+                    CREATE TABLE IF NOT EXISTS {t}_dropped (
+                        minute BIGINT NOT NULL,
+                        reason TEXT NOT NULL,
+                        n BIGINT NOT NULL,
+                        PRIMARY KEY (minute, reason)
+                    );
+                    CREATE TABLE IF NOT EXISTS {t}_silences (
+                        id TEXT PRIMARY KEY,
+                        match_expr TEXT NOT NULL,
+                        starts_at BIGINT NOT NULL,
+                        ends_at BIGINT NOT NULL,
+                        created_by TEXT NOT NULL,
+                        comment TEXT NOT NULL,
+                        created_at BIGINT NOT NULL
+                    );
+                    CREATE INDEX IF NOT EXISTS {idx}_silences_ends ON {t}_silences (ends_at);
+                    CREATE INDEX IF NOT EXISTS {idx}_silences_created ON {t}_silences (created_at);"
                 ))
+                .await?;
+            let old: bool = client
+                .query_one(
+                    "SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1)
+                     AND attname = 'json' AND NOT attisdropped)",
+                    &[&t],
+                )
+                .await?
+                .get(0);
+            if old {
+                self.migrate_old(&mut client).await?;
+            }
+            client
+                .batch_execute(&format!(
+                    "CREATE TABLE IF NOT EXISTS {t} (
+                        id BIGSERIAL PRIMARY KEY,
+                        uuid TEXT NOT NULL UNIQUE,
+                        ts BIGINT NOT NULL,
+                        series INTEGER NOT NULL,
+                        host INTEGER NOT NULL,
+                        words TSVECTOR NOT NULL,
+                        body TEXT NOT NULL
+                    );
+                    CREATE INDEX IF NOT EXISTS {idx}_ts_id ON {t} (ts, id);
+                    CREATE INDEX IF NOT EXISTS {idx}_series_ts ON {t} (series, ts);
+                    CREATE INDEX IF NOT EXISTS {idx}_host_ts ON {t} (host, ts);
+                    CREATE INDEX IF NOT EXISTS {idx}_words ON {t} USING GIN (words);
+                    ALTER TABLE {t} SET (toast_tuple_target = 128);"
+                ))
+                .await?;
+            // Compact bodies: the server compresses each JSON in the row (lz4 where built in).
+            if let Err(e) = client
+                .batch_execute(&format!("ALTER TABLE {t} ALTER COLUMN body SET COMPRESSION lz4"))
                 .await
             {
-                tracing::warn!(error = %e, "no trigram index on the webui table; search scans");
+                tracing::debug!(error = %e, "webui store: no lz4; bodies use the default compression");
             }
-        } else {
-            tracing::info!("pg_trgm not available: webui full-text search scans the table");
+            Ok::<(), StoreError>(())
+        }
+        .await;
+        let unlocked = client
+            .execute("SELECT pg_advisory_unlock(hashtext($1))", &[&lock_key])
+            .await;
+        result?;
+        unlocked?;
+        Ok(())
+    }
+
+    /// Converts a table of the older layout (one text column per field, `tags text[]`,
+    /// `doc`, `json`) in place: catalog numbers, words and body per event (from its JSON,
+    /// `MIGRATE_CHUNK` per statement: an interrupted conversion resumes), the counts, then
+    /// the old columns and indexes go.
+    async fn migrate_old(&self, client: &mut deadpool_postgres::Object) -> Result<(), StoreError> {
+        let t = &self.table;
+        let idx = self.idx();
+        let total: i64 = client
+            .query_one(&format!("SELECT COUNT(*) FROM {t}"), &[])
+            .await?
+            .get(0);
+        tracing::info!(table = %t, events = total, "migrating the webui store to the counted layout");
+        client
+            .batch_execute(&format!(
+                "ALTER TABLE {t} ADD COLUMN IF NOT EXISTS series INTEGER,
+                    ADD COLUMN IF NOT EXISTS host INTEGER,
+                    ADD COLUMN IF NOT EXISTS words TSVECTOR;
+                 CREATE INDEX IF NOT EXISTS {idx}_unconverted ON {t} (id) WHERE series IS NULL;"
+            ))
+            .await?;
+        let mut moved = 0i64;
+        loop {
+            let rows = client
+                .query(
+                    &format!(
+                        "SELECT id, json FROM {t} WHERE series IS NULL ORDER BY id LIMIT {MIGRATE_CHUNK}"
+                    ),
+                    &[],
+                )
+                .await?;
+            if rows.is_empty() {
+                break;
+            }
+            let mut ids = Vec::with_capacity(rows.len());
+            let mut alerts = Vec::with_capacity(rows.len());
+            for r in &rows {
+                let id: i64 = r.get(0);
+                let json: String = r.get(1);
+                match Alert::from_payload(bytes::Bytes::from(json.into_bytes())) {
+                    Ok(a) => {
+                        ids.push(id);
+                        alerts.push(a);
+                    }
+                    Err(e) => {
+                        tracing::warn!(id, error = %e, "webui store migration: an unreadable event removed");
+                        client
+                            .execute(&format!("DELETE FROM {t} WHERE id = $1"), &[&id])
+                            .await?;
+                    }
+                }
+            }
+            let rows: Vec<Row<'_>> = alerts.iter().map(Row::from_alert).collect();
+            let numbers = self.numbers(client, &rows).await?;
+            let series: Vec<i32> = numbers.iter().map(|n| n.0).collect();
+            let hosts: Vec<i32> = numbers.iter().map(|n| n.1).collect();
+            let words: Vec<String> = rows.iter().map(|r| tsvector_literal(&r.doc)).collect();
+            client
+                .execute(
+                    &format!(
+                        "UPDATE {t} AS e SET series = x.s, host = x.h, words = x.w::tsvector
+                         FROM UNNEST($1::int8[], $2::int4[], $3::int4[], $4::text[]) AS x(id, s, h, w)
+                         WHERE e.id = x.id"
+                    ),
+                    &[&ids, &series, &hosts, &words],
+                )
+                .await?;
+            moved += i64::try_from(ids.len()).unwrap_or(0);
+            tracing::info!(moved, total, "webui store migration");
+        }
+        // Counts from scratch, the old columns and indexes out, the new shape enforced.
+        let tx = client.transaction().await?;
+        tx.batch_execute(&format!("DELETE FROM {t}_agg; DELETE FROM {t}_agg_host;"))
+            .await?;
+        for (level, size) in LEVELS.iter().enumerate() {
+            let level = i16::try_from(level).unwrap_or(0);
+            tx.execute(
+                &format!(
+                    "INSERT INTO {t}_agg (level, bucket, series, n)
+                     SELECT $1, floor(ts::float8 / $2)::int8, series, COUNT(*) FROM {t} GROUP BY 2, 3"
+                ),
+                &[&level, &(*size as f64)],
+            )
+            .await?;
+            tx.execute(
+                &format!(
+                    "INSERT INTO {t}_agg_host (level, bucket, host, series, n)
+                     SELECT $1, floor(ts::float8 / $2)::int8, host, series, COUNT(*) FROM {t} GROUP BY 2, 3, 4"
+                ),
+                &[&level, &(*size as f64)],
+            )
+            .await?;
+        }
+        tx.batch_execute(&format!(
+            "DROP INDEX IF EXISTS {idx}_unconverted;
+             DROP INDEX IF EXISTS {idx}_ts;
+             DROP INDEX IF EXISTS {idx}_priority_ts;
+             DROP INDEX IF EXISTS {idx}_rule_ts;
+             DROP INDEX IF EXISTS {idx}_source_ts;
+             DROP INDEX IF EXISTS {idx}_hostname_ts;
+             DROP INDEX IF EXISTS {idx}_tags;
+             DROP INDEX IF EXISTS {idx}_doc_trgm;
+             ALTER TABLE {t} RENAME COLUMN json TO body;
+             ALTER TABLE {t} DROP COLUMN priority, DROP COLUMN rule, DROP COLUMN source,
+                 DROP COLUMN hostname, DROP COLUMN tags, DROP COLUMN output, DROP COLUMN doc;
+             ALTER TABLE {t} ALTER COLUMN series SET NOT NULL, ALTER COLUMN host SET NOT NULL,
+                 ALTER COLUMN words SET NOT NULL;"
+        ))
+        .await?;
+        tx.commit().await?;
+        tracing::info!(table = %t, moved, "webui store migrated");
+        Ok(())
+    }
+
+    fn snapshot(&self) -> Result<Arc<Catalog>, StoreError> {
+        Ok(self
+            .catalog
+            .read()
+            .map_err(|_| StoreError::Task("catalog poisoned".into()))?
+            .clone())
+    }
+
+    fn publish(&self, add: impl FnOnce(&mut Catalog)) -> Result<Arc<Catalog>, StoreError> {
+        let mut guard = self
+            .catalog
+            .write()
+            .map_err(|_| StoreError::Task("catalog poisoned".into()))?;
+        let mut next = Catalog::clone(&guard);
+        add(&mut next);
+        let next = Arc::new(next);
+        *guard = next.clone();
+        Ok(next)
+    }
+
+    /// Loads catalog rows by number (another replica may have added them).
+    async fn load_ids(
+        &self,
+        client: &tokio_postgres::Client,
+        dims: &[i64],
+        series: &[i64],
+    ) -> Result<Arc<Catalog>, StoreError> {
+        let t = &self.table;
+        let dims: Vec<i32> = dims.iter().filter_map(|d| i32::try_from(*d).ok()).collect();
+        let series: Vec<i32> = series
+            .iter()
+            .filter_map(|s| i32::try_from(*s).ok())
+            .collect();
+        let d = client
+            .query(
+                &format!("SELECT id, kind, value FROM {t}_dims WHERE id = ANY($1)"),
+                &[&dims],
+            )
+            .await?;
+        let s = client
+            .query(
+                &format!(
+                    "SELECT id, priority, rule, source, tags FROM {t}_series WHERE id = ANY($1)"
+                ),
+                &[&series],
+            )
+            .await?;
+        // A series names dimensions too.
+        let more: Vec<i32> = s
+            .iter()
+            .flat_map(|r| [r.get::<_, i32>(2), r.get(3), r.get(4)])
+            .collect();
+        let d2 = client
+            .query(
+                &format!("SELECT id, kind, value FROM {t}_dims WHERE id = ANY($1)"),
+                &[&more],
+            )
+            .await?;
+        self.publish(|c| {
+            for r in d.iter().chain(d2.iter()) {
+                if let Some(kind) = DimKind::from_i64(i64::from(r.get::<_, i16>(1))) {
+                    c.add_dim(i64::from(r.get::<_, i32>(0)), kind, r.get(2));
+                }
+            }
+            for r in &s {
+                c.add_series(
+                    i64::from(r.get::<_, i32>(0)),
+                    SeriesKey {
+                        priority: r.get(1),
+                        rule: i64::from(r.get::<_, i32>(2)),
+                        source: i64::from(r.get::<_, i32>(3)),
+                        tags: i64::from(r.get::<_, i32>(4)),
+                    },
+                );
+            }
+        })
+    }
+
+    /// Loads every catalog row (the catalog is small); used when a filter names a value
+    /// not seen yet.
+    async fn load_all(&self, client: &tokio_postgres::Client) -> Result<Arc<Catalog>, StoreError> {
+        let t = &self.table;
+        let d = client
+            .query(&format!("SELECT id, kind, value FROM {t}_dims"), &[])
+            .await?;
+        let s = client
+            .query(
+                &format!("SELECT id, priority, rule, source, tags FROM {t}_series"),
+                &[],
+            )
+            .await?;
+        self.publish(|c| {
+            for r in &d {
+                if let Some(kind) = DimKind::from_i64(i64::from(r.get::<_, i16>(1))) {
+                    c.add_dim(i64::from(r.get::<_, i32>(0)), kind, r.get(2));
+                }
+            }
+            for r in &s {
+                c.add_series(
+                    i64::from(r.get::<_, i32>(0)),
+                    SeriesKey {
+                        priority: r.get(1),
+                        rule: i64::from(r.get::<_, i32>(2)),
+                        source: i64::from(r.get::<_, i32>(3)),
+                        tags: i64::from(r.get::<_, i32>(4)),
+                    },
+                );
+            }
+        })
+    }
+
+    /// The (series, host) numbers of rows, adding what the catalog lacks (committed at
+    /// once: an unused catalog row is harmless, and no lock is held across the insert).
+    async fn numbers(
+        &self,
+        client: &tokio_postgres::Client,
+        rows: &[Row<'_>],
+    ) -> Result<Vec<(i32, i32)>, StoreError> {
+        let t = &self.table;
+        let mut catalog = self.snapshot()?;
+        let wanted = |r: &Row<'_>| {
+            [
+                (DimKind::Rule, r.rule.to_owned()),
+                (DimKind::Source, r.source.to_owned()),
+                (DimKind::Host, r.hostname.to_owned()),
+                (DimKind::Tags, tagset_key(r.tags)),
+            ]
+        };
+        let missing: Vec<(DimKind, String)> = {
+            let mut m: Vec<(DimKind, String)> = rows
+                .iter()
+                .flat_map(wanted)
+                .filter(|(k, v)| catalog.dim(*k, v).is_none())
+                .collect();
+            m.sort();
+            m.dedup();
+            m
+        };
+        if !missing.is_empty() {
+            let kinds: Vec<i16> = missing.iter().map(|(k, _)| *k as i16).collect();
+            let values: Vec<String> = missing.iter().map(|(_, v)| v.clone()).collect();
+            let got = client
+                .query(
+                    &format!(
+                        "WITH x AS (SELECT * FROM UNNEST($1::int2[], $2::text[]) AS x(kind, value)),
+                         ins AS (INSERT INTO {t}_dims (kind, value) SELECT kind, value FROM x
+                                 ON CONFLICT (kind, value) DO NOTHING RETURNING id, kind, value)
+                         SELECT id, kind, value FROM ins
+                         UNION ALL
+                         SELECT d.id, d.kind, d.value FROM {t}_dims d JOIN x USING (kind, value)"
+                    ),
+                    &[&kinds, &values],
+                )
+                .await?;
+            catalog = self.publish(|c| {
+                for r in &got {
+                    if let Some(kind) = DimKind::from_i64(i64::from(r.get::<_, i16>(1))) {
+                        c.add_dim(i64::from(r.get::<_, i32>(0)), kind, r.get(2));
+                    }
+                }
+            })?;
+        }
+        let key_of = |c: &Catalog, r: &Row<'_>| -> Option<(SeriesKey, i64)> {
+            Some((
+                SeriesKey {
+                    priority: r.priority.to_owned(),
+                    rule: c.dim(DimKind::Rule, r.rule)?,
+                    source: c.dim(DimKind::Source, r.source)?,
+                    tags: c.dim(DimKind::Tags, &tagset_key(r.tags))?,
+                },
+                c.dim(DimKind::Host, r.hostname)?,
+            ))
+        };
+        let mut missing_series: Vec<SeriesKey> = rows
+            .iter()
+            .filter_map(|r| key_of(&catalog, r))
+            .map(|(k, _)| k)
+            .filter(|k| catalog.series_id(k).is_none())
+            .collect();
+        missing_series.sort_by(|a, b| {
+            (&a.priority, a.rule, a.source, a.tags).cmp(&(&b.priority, b.rule, b.source, b.tags))
+        });
+        missing_series.dedup();
+        if !missing_series.is_empty() {
+            let p: Vec<String> = missing_series.iter().map(|k| k.priority.clone()).collect();
+            let r: Vec<i32> = missing_series.iter().map(|k| k.rule as i32).collect();
+            let s: Vec<i32> = missing_series.iter().map(|k| k.source as i32).collect();
+            let g: Vec<i32> = missing_series.iter().map(|k| k.tags as i32).collect();
+            let got = client
+                .query(
+                    &format!(
+                        "WITH x AS (SELECT * FROM UNNEST($1::text[], $2::int4[], $3::int4[], $4::int4[])
+                                    AS x(priority, rule, source, tags)),
+                         ins AS (INSERT INTO {t}_series (priority, rule, source, tags)
+                                 SELECT priority, rule, source, tags FROM x
+                                 ON CONFLICT (priority, rule, source, tags) DO NOTHING
+                                 RETURNING id, priority, rule, source, tags)
+                         SELECT id, priority, rule, source, tags FROM ins
+                         UNION ALL
+                         SELECT s.id, s.priority, s.rule, s.source, s.tags FROM {t}_series s
+                         JOIN x USING (priority, rule, source, tags)"
+                    ),
+                    &[&p, &r, &s, &g],
+                )
+                .await?;
+            catalog = self.publish(|c| {
+                for r in &got {
+                    c.add_series(
+                        i64::from(r.get::<_, i32>(0)),
+                        SeriesKey {
+                            priority: r.get(1),
+                            rule: i64::from(r.get::<_, i32>(2)),
+                            source: i64::from(r.get::<_, i32>(3)),
+                            tags: i64::from(r.get::<_, i32>(4)),
+                        },
+                    );
+                }
+            })?;
+        }
+        rows.iter()
+            .map(|r| {
+                let (key, host) = key_of(&catalog, r)
+                    .ok_or_else(|| StoreError::Open("catalog: a value was not numbered".into()))?;
+                let series = catalog
+                    .series_id(&key)
+                    .ok_or_else(|| StoreError::Open("catalog: a series was not numbered".into()))?;
+                Ok((series as i32, host as i32))
+            })
+            .collect()
+    }
+
+    /// The selection of `q`, with what other replicas have added to the catalog: when a
+    /// filter names a value this handle does not know, the catalog is reloaded once before
+    /// selecting; when the names are all known but the query depends on the catalog (a
+    /// priority filter, free text), the database's catalog sizes are compared with this
+    /// handle's (one cheap query; catalog rows are never deleted) and it is reloaded when
+    /// another replica has added a series or name — a known rule at a new priority, say.
+    async fn select(
+        &self,
+        client: &tokio_postgres::Client,
+        q: &Query,
+    ) -> Result<(Arc<Catalog>, Selection), StoreError> {
+        let mut catalog = self.snapshot()?;
+        if Catalog::depends_on(q) {
+            let stale = if catalog.names_all(q) {
+                let t = &self.table;
+                let row = client
+                    .query_one(
+                        &format!(
+                            "SELECT (SELECT COUNT(*) FROM {t}_dims), (SELECT COUNT(*) FROM {t}_series)"
+                        ),
+                        &[],
+                    )
+                    .await?;
+                let db = (u(row.get::<_, i64>(0)), u(row.get::<_, i64>(1)));
+                let (dims, series) = catalog.sizes();
+                db != (dims as u64, series as u64)
+            } else {
+                true
+            };
+            if stale {
+                tracing::debug!(table = %self.table, "webui store: catalog reloaded (rows added by another replica)");
+                catalog = self.load_all(client).await?;
+            }
+        }
+        let sel = catalog.select(q);
+        Ok((catalog, sel))
+    }
+
+    /// Applies count changes (inserts: +, deletes: -) in `tx`, in key order (no deadlock
+    /// between replicas); rows at zero go.
+    async fn apply_deltas(
+        &self,
+        tx: &tokio_postgres::Transaction<'_>,
+        deltas: &Deltas,
+    ) -> Result<(), StoreError> {
+        let t = &self.table;
+        let series: BTreeMap<_, _> = deltas.series.iter().filter(|(_, n)| **n != 0).collect();
+        let hosts: BTreeMap<_, _> = deltas.hosts.iter().filter(|(_, n)| **n != 0).collect();
+        let level: Vec<i16> = series.keys().map(|k| k.0 as i16).collect();
+        let bucket: Vec<i64> = series.keys().map(|k| k.1).collect();
+        let ser: Vec<i32> = series.keys().map(|k| k.2 as i32).collect();
+        let n: Vec<i64> = series.values().map(|n| **n).collect();
+        tx.execute(
+            &format!(
+                "INSERT INTO {t}_agg (level, bucket, series, n)
+                 SELECT * FROM UNNEST($1::int2[], $2::int8[], $3::int4[], $4::int8[])
+                 ON CONFLICT (level, bucket, series) DO UPDATE SET n = {t}_agg.n + EXCLUDED.n"
+            ),
+            &[&level, &bucket, &ser, &n],
+        )
+        .await?;
+        let level: Vec<i16> = hosts.keys().map(|k| k.0 as i16).collect();
+        let bucket: Vec<i64> = hosts.keys().map(|k| k.1).collect();
+        let host: Vec<i32> = hosts.keys().map(|k| k.2 as i32).collect();
+        let ser: Vec<i32> = hosts.keys().map(|k| k.3 as i32).collect();
+        let n: Vec<i64> = hosts.values().map(|n| **n).collect();
+        tx.execute(
+            &format!(
+                "INSERT INTO {t}_agg_host (level, bucket, host, series, n)
+                 SELECT * FROM UNNEST($1::int2[], $2::int8[], $3::int4[], $4::int4[], $5::int8[])
+                 ON CONFLICT (level, bucket, host, series) DO UPDATE SET n = {t}_agg_host.n + EXCLUDED.n"
+            ),
+            &[&level, &bucket, &host, &ser, &n],
+        )
+        .await?;
+        if series.values().any(|n| **n < 0) {
+            tx.batch_execute(&format!(
+                "DELETE FROM {t}_agg WHERE n <= 0; DELETE FROM {t}_agg_host WHERE n <= 0;"
+            ))
+            .await?;
         }
         Ok(())
     }
-}
 
-/// A WHERE clause (over `{table} e`) with `$n` placeholders and its parameters.
-struct Filter {
-    sql: String,
-    params: Vec<Box<dyn ToSql + Sync + Send>>,
-}
-
-impl Filter {
-    fn push(&mut self, value: Box<dyn ToSql + Sync + Send>) -> String {
-        self.params.push(value);
-        format!("${}", self.params.len())
-    }
-
-    fn refs(&self) -> Vec<&(dyn ToSql + Sync)> {
-        self.params
+    /// Events per (tag, host or 0, series) over the tagged ranges, counting what `sel`
+    /// admits: whole buckets from the counts, the rest from the events.
+    async fn tally(
+        &self,
+        client: &tokio_postgres::Client,
+        ranges: &PlanArrays,
+        sel: &Selection,
+        by_host: bool,
+    ) -> Result<Tally, StoreError> {
+        let t = &self.table;
+        let per_host = by_host || sel.hosts.is_some();
+        let mut out = Tally::new();
+        let hosts: Vec<i32> = sel
+            .hosts
             .iter()
-            .map(|p| p.as_ref() as &(dyn ToSql + Sync))
-            .collect()
-    }
-}
-
-fn filter(q: &Query) -> Filter {
-    let mut f = Filter {
-        sql: "TRUE".into(),
-        params: Vec::new(),
-    };
-    if let Some(from) = q.from_us {
-        let p = f.push(Box::new(from));
-        f.sql.push_str(&format!(" AND e.ts >= {p}"));
-    }
-    if let Some(to) = q.to_us {
-        let p = f.push(Box::new(to));
-        f.sql.push_str(&format!(" AND e.ts < {p}"));
-    }
-    for (column, values) in [
-        ("priority", &q.priorities),
-        ("rule", &q.rules),
-        ("source", &q.sources),
-        ("hostname", &q.hostnames),
-    ] {
-        if !values.is_empty() {
-            let p = f.push(Box::new(values.clone()));
-            f.sql.push_str(&format!(" AND e.{column} = ANY({p})"));
+            .flatten()
+            .filter_map(|h| i32::try_from(*h).ok())
+            .collect();
+        let host_filter = if sel.hosts.is_some() {
+            " AND a.host = ANY($5)"
+        } else {
+            ""
+        };
+        // One index range read per range (LATERAL): a join on the ranges would scan.
+        let (table, host_col, group) = if per_host {
+            (format!("{t}_agg_host"), "a.host", "a.host, a.series")
+        } else {
+            (format!("{t}_agg"), "0", "a.series")
+        };
+        let agg_sql = format!(
+            "SELECT s.tag, x.host, x.series, x.n
+             FROM UNNEST($1::int4[], $2::int2[], $3::int8[], $4::int8[]) AS s(tag, level, f, t)
+             CROSS JOIN LATERAL (
+                 SELECT {host_col} AS host, a.series, SUM(a.n)::int8 AS n FROM {table} a
+                 WHERE a.level = s.level AND a.bucket >= s.f AND a.bucket < s.t{host_filter}
+                 GROUP BY {group}) x"
+        );
+        let raw_host_col = if per_host { "a.host" } else { "0" };
+        let raw_sql = format!(
+            "SELECT r.tag, x.host, x.series, x.n
+             FROM UNNEST($1::int4[], $2::int8[], $3::int8[]) AS r(tag, f, t)
+             CROSS JOIN LATERAL (
+                 SELECT {raw_host_col} AS host, a.series, COUNT(*)::int8 AS n FROM {t} a
+                 WHERE a.ts >= r.f AND a.ts < r.t{}
+                 GROUP BY {group}) x",
+            host_filter.replace("$5", "$4")
+        );
+        let mut add = |rows: Vec<tokio_postgres::Row>| {
+            for r in rows {
+                let (tag, host, series, n): (i32, i32, i32, i64) =
+                    (r.get(0), r.get(1), r.get(2), r.get(3));
+                let (host, series) = (i64::from(host), i64::from(series));
+                if n > 0 && sel.admits(series, host) {
+                    *out.entry((tag, if by_host { host } else { 0 }, series))
+                        .or_default() += u(n);
+                }
+            }
+        };
+        if !ranges.tag.is_empty() {
+            let mut p: Vec<&(dyn ToSql + Sync)> =
+                vec![&ranges.tag, &ranges.level, &ranges.from, &ranges.to];
+            if sel.hosts.is_some() {
+                p.push(&hosts);
+            }
+            add(client.query(&agg_sql, &p).await?);
         }
+        if !ranges.raw_tag.is_empty() {
+            let mut p: Vec<&(dyn ToSql + Sync)> =
+                vec![&ranges.raw_tag, &ranges.raw_from, &ranges.raw_to];
+            if sel.hosts.is_some() {
+                p.push(&hosts);
+            }
+            add(client.query(&raw_sql, &p).await?);
+        }
+        Ok(out)
     }
-    if !q.tags.is_empty() {
-        let p = f.push(Box::new(q.tags.clone()));
-        f.sql.push_str(&format!(" AND e.tags && {p}::text[]"));
+
+    /// Makes sure the catalog knows the numbers of a tally.
+    async fn know(
+        &self,
+        client: &tokio_postgres::Client,
+        catalog: Arc<Catalog>,
+        tally: &Tally,
+        by_host: bool,
+    ) -> Result<Arc<Catalog>, StoreError> {
+        let series: Vec<i64> = tally.keys().map(|k| k.2).collect();
+        let hosts: Vec<i64> = if by_host {
+            tally.keys().map(|k| k.1).collect()
+        } else {
+            Vec::new()
+        };
+        if catalog.knows(&series, &hosts) {
+            return Ok(catalog);
+        }
+        self.load_ids(client, &hosts, &series).await
     }
-    for term in &q.terms {
-        let p = f.push(Box::new(like_pattern(term)));
-        f.sql.push_str(&format!(" AND e.doc ILIKE {p}"));
+
+    /// The counts of `q` (one range, tag 0) per (host or 0, series): from the counts
+    /// without free-text terms, else from the matching events.
+    async fn counts(
+        &self,
+        client: &tokio_postgres::Client,
+        q: &Query,
+        by_host: bool,
+    ) -> Result<(Arc<Catalog>, Tally), StoreError> {
+        let (catalog, sel) = self.select(client, q).await?;
+        if sel.is_empty() {
+            return Ok((catalog, Tally::new()));
+        }
+        let (from, to) = agg::range_of(q.from_us, q.to_us);
+        let tally = if q.terms.is_empty() {
+            let mut ranges = PlanArrays::default();
+            ranges.add(0, from, to);
+            self.tally(client, &ranges, &sel, by_host).await?
+        } else {
+            let mut p = Params::default();
+            let w = event_filter(q, &sel, &catalog, from, to, &mut p);
+            let host = if by_host { "e.host" } else { "0" };
+            let rows = client
+                .query(
+                    &format!(
+                        "SELECT {host}, e.series, COUNT(*)::int8 FROM {} e WHERE {w} GROUP BY 1, 2",
+                        self.table
+                    ),
+                    &p.refs(),
+                )
+                .await?;
+            rows.iter()
+                .map(|r| {
+                    (
+                        (
+                            0,
+                            i64::from(r.get::<_, i32>(0)),
+                            i64::from(r.get::<_, i32>(1)),
+                        ),
+                        u(r.get::<_, i64>(2)),
+                    )
+                })
+                .collect()
+        };
+        let catalog = self.know(client, catalog, &tally, by_host).await?;
+        Ok((catalog, tally))
     }
-    f
 }
 
-fn u(n: i64) -> u64 {
-    n.unsigned_abs()
+const SILENCE_COLUMNS: &str = "id, match_expr, starts_at, ends_at, created_by, comment, created_at";
+
+fn silence_of(r: &tokio_postgres::Row) -> SilenceRecord {
+    SilenceRecord {
+        id: r.get(0),
+        condition: r.get(1),
+        starts_at_us: r.get(2),
+        ends_at_us: r.get(3),
+        created_by: r.get(4),
+        comment: r.get(5),
+        created_at_us: r.get(6),
+    }
+}
+
+/// A page cursor: the (time, id) of the last event of the previous page.
+fn parse_cursor(c: &str) -> Option<(i64, i64)> {
+    let (ts, id) = c.split_once('.')?;
+    Some((ts.parse().ok()?, id.parse().ok()?))
 }
 
 #[async_trait]
@@ -185,167 +963,380 @@ impl EventStore for PgStore {
         if alerts.is_empty() {
             return Ok(0);
         }
-        let rows: Vec<Row> = alerts.iter().map(|a| Row::from_alert(a)).collect();
-        let col = |f: fn(&Row) -> String| rows.iter().map(f).collect::<Vec<String>>();
-        let uuids = col(|r| r.uuid.clone());
+        let rows: Vec<Row<'_>> = alerts.iter().map(|a| Row::from_alert(a)).collect();
+        let mut client = self.pool.get().await.map_err(pool_error)?;
+        let numbers = self.numbers(&client, &rows).await?;
+        let uuids: Vec<String> = rows.iter().map(|r| r.uuid.to_string()).collect();
         let ts: Vec<i64> = rows.iter().map(|r| r.ts_us).collect();
-        let priorities = col(|r| r.priority.to_owned());
-        let rules = col(|r| r.rule.clone());
-        let sources = col(|r| r.source.clone());
-        let hosts = col(|r| r.hostname.clone());
-        let tags = col(|r| r.tags.join(&TAG_SEP.to_string()));
-        let outputs = col(|r| r.output.clone());
-        let docs = col(|r| r.doc.clone());
-        let jsons = col(|r| r.json.clone());
-        let client = self.pool.get().await.map_err(pool_error)?;
-        let sql = format!(
-            "INSERT INTO {t} (uuid, ts, priority, rule, source, hostname, tags, output, doc, json)
-             SELECT u, ts, p, r, s, h, CASE WHEN tg = '' THEN '{{}}'::text[] ELSE string_to_array(tg, chr(31)) END, o, d, j
-             FROM UNNEST($1::text[], $2::int8[], $3::text[], $4::text[], $5::text[], $6::text[],
-                         $7::text[], $8::text[], $9::text[], $10::text[])
-                  AS x(u, ts, p, r, s, h, tg, o, d, j)
-             ON CONFLICT (uuid) DO NOTHING",
-            t = self.table
-        );
-        let stmt = client.prepare_cached(&sql).await?;
-        let n = client
-            .execute(
-                &stmt,
-                &[
-                    &uuids,
-                    &ts,
-                    &priorities,
-                    &rules,
-                    &sources,
-                    &hosts,
-                    &tags,
-                    &outputs,
-                    &docs,
-                    &jsons,
-                ],
-            )
+        let series: Vec<i32> = numbers.iter().map(|n| n.0).collect();
+        let hosts: Vec<i32> = numbers.iter().map(|n| n.1).collect();
+        let words: Vec<String> = rows.iter().map(|r| tsvector_literal(&r.doc)).collect();
+        let bodies: Vec<String> = rows.iter().map(|r| r.json.to_string()).collect();
+        let t = &self.table;
+        let tx = client.transaction().await?;
+        let stmt = tx
+            .prepare_cached(&format!(
+                "INSERT INTO {t} (uuid, ts, series, host, words, body)
+                 SELECT u, ts, s, h, w::tsvector, b
+                 FROM UNNEST($1::text[], $2::int8[], $3::int4[], $4::int4[], $5::text[], $6::text[])
+                      AS x(u, ts, s, h, w, b)
+                 ON CONFLICT (uuid) DO NOTHING
+                 RETURNING ts, series, host"
+            ))
             .await?;
-        Ok(n)
+        let added = tx
+            .query(&stmt, &[&uuids, &ts, &series, &hosts, &words, &bodies])
+            .await?;
+        let mut deltas = Deltas::default();
+        for r in &added {
+            deltas.add(
+                r.get(0),
+                i64::from(r.get::<_, i32>(1)),
+                i64::from(r.get::<_, i32>(2)),
+                1,
+            );
+        }
+        if !added.is_empty() {
+            self.apply_deltas(&tx, &deltas).await?;
+        }
+        tx.commit().await?;
+        Ok(added.len() as u64)
     }
 
     async fn search(&self, q: &Query) -> Result<Page, StoreError> {
-        let mut f = filter(q);
         let client = self.pool.get().await.map_err(pool_error)?;
-        let t = &self.table;
-        let all: i64 = client
-            .query_one(
-                &format!("SELECT COUNT(*) FROM {t} e WHERE {}", f.sql),
-                &f.refs(),
-            )
-            .await?
-            .get(0);
-        let limit = f.push(Box::new(i64::try_from(q.limit).unwrap_or(i64::MAX)));
-        let offset = f.push(Box::new(i64::try_from(q.offset).unwrap_or(i64::MAX)));
-        let rows = client
-            .query(
-                &format!(
-                    "SELECT e.json FROM {t} e WHERE {} ORDER BY e.ts DESC, e.id DESC LIMIT {limit} OFFSET {offset}",
-                    f.sql
-                ),
-                &f.refs(),
-            )
-            .await?;
+        let (_, tally) = self.counts(&client, q, false).await?;
+        let all: u64 = tally.values().sum();
+        if all == 0 {
+            return Ok(Page::default());
+        }
+        let (catalog, sel) = self.select(&client, q).await?;
+        let (from, to) = agg::range_of(q.from_us, q.to_us);
+        let mut p = Params::default();
+        let mut w = event_filter(q, &sel, &catalog, from, to, &mut p);
+        let mut offset = i64::try_from(q.offset).unwrap_or(i64::MAX);
+        if let Some((ts, id)) = q.cursor.as_deref().and_then(parse_cursor) {
+            w.push_str(&format!(
+                " AND (e.ts, e.id) < ({}, {})",
+                p.push(ts),
+                p.push(id)
+            ));
+            offset = 0;
+        }
+        let limit = i64::try_from(q.limit).unwrap_or(i64::MAX);
+        let sql = format!(
+            "SELECT e.body, e.ts, e.id FROM {} e WHERE {w} ORDER BY e.ts DESC, e.id DESC LIMIT {} OFFSET {}",
+            self.table,
+            p.push(limit),
+            p.push(offset)
+        );
+        let rows = client.query(&sql, &p.refs()).await?;
+        let next = (i64::try_from(rows.len()).ok() == Some(limit))
+            .then(|| {
+                rows.last()
+                    .map(|r| format!("{}.{}", r.get::<_, i64>(1), r.get::<_, i64>(2)))
+            })
+            .flatten();
         Ok(Page {
             events: rows.iter().map(|r| r.get(0)).collect(),
-            all: u(all),
+            all,
+            next,
         })
     }
 
     async fn count(&self, q: &Query) -> Result<u64, StoreError> {
-        let f = filter(q);
         let client = self.pool.get().await.map_err(pool_error)?;
-        let n: i64 = client
-            .query_one(
-                &format!("SELECT COUNT(*) FROM {} e WHERE {}", self.table, f.sql),
-                &f.refs(),
-            )
-            .await?
-            .get(0);
-        Ok(u(n))
+        let (_, tally) = self.counts(&client, q, false).await?;
+        Ok(tally.values().sum())
     }
 
     async fn count_by(&self, q: &Query, by: GroupBy) -> Result<Vec<(String, u64)>, StoreError> {
-        let f = filter(q);
-        let t = &self.table;
-        let sql = match by {
-            GroupBy::Tags => format!(
-                "SELECT tag, COUNT(*) FROM {t} e, unnest(e.tags) AS tag WHERE {} GROUP BY tag ORDER BY 2 DESC, 1",
-                f.sql
-            ),
-            other => format!(
-                "SELECT e.{c}, COUNT(*) FROM {t} e WHERE {w} GROUP BY e.{c} ORDER BY 2 DESC, 1",
-                c = other.as_str(),
-                w = f.sql
-            ),
-        };
         let client = self.pool.get().await.map_err(pool_error)?;
-        let rows = client.query(&sql, &f.refs()).await?;
-        Ok(rows
-            .iter()
-            .map(|r| (r.get::<_, String>(0), u(r.get::<_, i64>(1))))
-            .collect())
+        let by_host = by == GroupBy::Hostname;
+        let (catalog, tally) = self.counts(&client, q, by_host).await?;
+        let mut per: HashMap<i64, u64> = HashMap::new();
+        for ((_, host, series), n) in tally {
+            *per.entry(if by_host { host } else { series }).or_default() += n;
+        }
+        Ok(if by_host {
+            catalog.group_hosts(&per)
+        } else {
+            catalog.group(&per, by)
+        })
     }
 
-    async fn timeline(
+    async fn timeline_by(
         &self,
         q: &Query,
+        by: TimelineBy,
         start_us: i64,
         width_us: i64,
         buckets: u32,
     ) -> Result<Vec<TimelineCell>, StoreError> {
-        let mut q = q.clone();
-        let width_us = width_us.max(1);
-        let end = start_us.saturating_add(width_us.saturating_mul(i64::from(buckets)));
-        q.from_us = Some(q.from_us.map_or(start_us, |f| f.max(start_us)));
-        q.to_us = Some(q.to_us.map_or(end, |t| t.min(end)));
-        let f = filter(&q);
-        let sql = format!(
-            "SELECT (e.ts - {start_us}) / {width_us} AS b, e.priority, COUNT(*) FROM {} e
-             WHERE {} GROUP BY b, e.priority",
-            self.table, f.sql
-        );
         let client = self.pool.get().await.map_err(pool_error)?;
-        let rows = client.query(&sql, &f.refs()).await?;
-        Ok(rows
-            .iter()
-            .filter_map(|r| {
-                let b = u32::try_from(r.get::<_, i64>(0)).ok()?;
-                (b < buckets).then(|| (b, r.get::<_, String>(1), u(r.get::<_, i64>(2))))
-            })
-            .collect())
+        let (catalog, sel) = self.select(&client, q).await?;
+        if sel.is_empty() {
+            return Ok(Vec::new());
+        }
+        let width = width_us.max(1);
+        let (qf, qt) = agg::range_of(q.from_us, q.to_us);
+        // Without an end, the last bucket also takes what is newer than the grid.
+        let open_end = q.to_us.is_none();
+        let tally: Tally = if q.terms.is_empty() {
+            let mut ranges = PlanArrays::default();
+            for b in 0..buckets {
+                let a = start_us.saturating_add(width.saturating_mul(i64::from(b)));
+                let z = if open_end && b + 1 == buckets {
+                    agg::FAR_FUTURE_US
+                } else {
+                    a.saturating_add(width)
+                };
+                let (a, z) = (a.max(qf), z.min(qt));
+                if a < z {
+                    ranges.add(i32::try_from(b).unwrap_or(i32::MAX), a, z);
+                }
+            }
+            self.tally(&client, &ranges, &sel, false).await?
+        } else {
+            let end = start_us.saturating_add(width.saturating_mul(i64::from(buckets)));
+            let (from, to) = (qf.max(start_us), if open_end { qt } else { qt.min(end) });
+            let mut p = Params::default();
+            let w = event_filter(q, &sel, &catalog, from, to, &mut p);
+            let last = i64::from(buckets) - 1;
+            let bucket = if open_end {
+                format!(
+                    "LEAST(floor((e.ts - {})::float8 / {})::int8, {})",
+                    p.push(start_us),
+                    p.push(width as f64),
+                    p.push(last)
+                )
+            } else {
+                format!(
+                    "floor((e.ts - {})::float8 / {})::int8",
+                    p.push(start_us),
+                    p.push(width as f64)
+                )
+            };
+            let rows = client
+                .query(
+                    &format!(
+                        "SELECT {bucket}, e.series, COUNT(*)::int8 FROM {} e WHERE {w} GROUP BY 1, 2",
+                        self.table
+                    ),
+                    &p.refs(),
+                )
+                .await?;
+            rows.iter()
+                .filter_map(|r| {
+                    let b = i32::try_from(r.get::<_, i64>(0)).ok()?;
+                    Some(((b, 0, i64::from(r.get::<_, i32>(1))), u(r.get::<_, i64>(2))))
+                })
+                .collect()
+        };
+        let catalog = self.know(&client, catalog, &tally, false).await?;
+        let mut cells: HashMap<(u32, String), u64> = HashMap::new();
+        for ((b, _, series), n) in tally {
+            let Ok(b) = u32::try_from(b) else { continue };
+            if b >= buckets {
+                continue;
+            }
+            if let Some(label) = catalog.label(series, by) {
+                *cells.entry((b, label)).or_default() += n;
+            }
+        }
+        Ok(cells.into_iter().map(|((b, p), n)| (b, p, n)).collect())
     }
 
     async fn get(&self, uuid: &str) -> Result<Option<String>, StoreError> {
         let client = self.pool.get().await.map_err(pool_error)?;
         let row = client
             .query_opt(
-                &format!("SELECT json FROM {} WHERE uuid = $1", self.table),
+                &format!("SELECT body FROM {} WHERE uuid = $1", self.table),
                 &[&uuid],
             )
             .await?;
         Ok(row.map(|r| r.get(0)))
     }
 
-    async fn retain(&self, r: &Retention, now_us: i64) -> Result<u64, StoreError> {
+    async fn record_drops(&self, counts: &[DropCount]) -> Result<(), StoreError> {
+        let counts = merge(counts);
+        if counts.is_empty() {
+            return Ok(());
+        }
+        let minutes: Vec<i64> = counts.iter().map(|c| c.minute_us).collect();
+        let reasons: Vec<String> = counts.iter().map(|c| c.reason.clone()).collect();
+        let ns: Vec<i64> = counts
+            .iter()
+            .map(|c| i64::try_from(c.count).unwrap_or(i64::MAX))
+            .collect();
+        let client = self.pool.get().await.map_err(pool_error)?;
+        let sql = format!(
+            "INSERT INTO {t}_dropped (minute, reason, n)
+             SELECT * FROM UNNEST($1::int8[], $2::text[], $3::int8[])
+             ON CONFLICT (minute, reason) DO UPDATE SET n = {t}_dropped.n + EXCLUDED.n",
+            t = self.table
+        );
+        let stmt = client.prepare_cached(&sql).await?;
+        client.execute(&stmt, &[&minutes, &reasons, &ns]).await?;
+        Ok(())
+    }
+
+    async fn drops(&self, from_us: Option<i64>, to_us: Option<i64>) -> Result<Drops, StoreError> {
+        let (from, to) = minute_bounds(from_us, to_us);
+        let client = self.pool.get().await.map_err(pool_error)?;
+        let rows = client
+            .query(
+                &format!(
+                    "SELECT reason, SUM(n)::int8 FROM {}_dropped WHERE minute >= $1 AND minute < $2
+                     GROUP BY reason",
+                    self.table
+                ),
+                &[&from, &to],
+            )
+            .await?;
+        Ok(Drops::from_rows(
+            rows.iter()
+                .map(|r| (r.get::<_, String>(0), u(r.get::<_, i64>(1)))),
+        ))
+    }
+
+    async fn add_silence(
+        &self,
+        s: &SilenceRecord,
+        limit: u64,
+        now_us: i64,
+    ) -> Result<SilenceAdded, StoreError> {
+        let client = self.pool.get().await.map_err(pool_error)?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        // One statement: the count and the insert see the same snapshot. Two replicas adding
+        // at the same instant may both pass the limit by one; the limit is a guard against
+        // floods, not an exact quota.
+        let n = client
+            .execute(
+                &format!(
+                    "INSERT INTO {t}_silences ({SILENCE_COLUMNS})
+                     SELECT $1::text, $2::text, $3::int8, $4::int8, $5::text, $6::text, $7::int8
+                     WHERE (SELECT COUNT(*) FROM {t}_silences WHERE ends_at > $8) < $9",
+                    t = self.table
+                ),
+                &[
+                    &s.id,
+                    &s.condition,
+                    &s.starts_at_us,
+                    &s.ends_at_us,
+                    &s.created_by,
+                    &s.comment,
+                    &s.created_at_us,
+                    &now_us,
+                    &limit,
+                ],
+            )
+            .await?;
+        if n == 0 {
+            return Ok(SilenceAdded::LimitReached);
+        }
+        self.silence_signal.bump();
+        Ok(SilenceAdded::Added)
+    }
+
+    async fn silences(
+        &self,
+        unended_only: bool,
+        now_us: i64,
+        limit: u64,
+    ) -> Result<Vec<SilenceRecord>, StoreError> {
+        let client = self.pool.get().await.map_err(pool_error)?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let after = if unended_only { now_us } else { i64::MIN };
+        let rows = client
+            .query(
+                &format!(
+                    "SELECT {SILENCE_COLUMNS} FROM {}_silences WHERE ends_at > $1
+                     ORDER BY created_at DESC, id DESC LIMIT $2",
+                    self.table
+                ),
+                &[&after, &limit],
+            )
+            .await?;
+        Ok(rows.iter().map(silence_of).collect())
+    }
+
+    async fn expire_silence(
+        &self,
+        id: &str,
+        now_us: i64,
+    ) -> Result<Option<SilenceRecord>, StoreError> {
         let client = self.pool.get().await.map_err(pool_error)?;
         let t = &self.table;
+        client
+            .execute(
+                &format!(
+                    "UPDATE {t}_silences SET starts_at = LEAST(starts_at, $2), ends_at = $2
+                     WHERE id = $1 AND ends_at > $2"
+                ),
+                &[&id, &now_us],
+            )
+            .await?;
+        let row = client
+            .query_opt(
+                &format!("SELECT {SILENCE_COLUMNS} FROM {t}_silences WHERE id = $1"),
+                &[&id],
+            )
+            .await?;
+        let row = row.as_ref().map(silence_of);
+        if row.is_some() {
+            self.silence_signal.bump();
+        }
+        Ok(row)
+    }
+
+    fn silence_changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.silence_signal.subscribe()
+    }
+
+    async fn retain(&self, r: &Retention, now_us: i64) -> Result<u64, StoreError> {
+        let mut client = self.pool.get().await.map_err(pool_error)?;
+        let t = &self.table;
+        let keep = if r.maxage.0.is_zero() {
+            DEFAULT_KEEP_US
+        } else {
+            i64::try_from(r.maxage.0.as_micros()).unwrap_or(i64::MAX)
+        };
+        // Without an age limit, the counts of minutes that still have stored events stay
+        // too (their times are the alerts', which may be far older than the clock).
+        let drop_cutoff = if r.maxage.0.is_zero() {
+            let oldest: Option<i64> = client
+                .query_one(&format!("SELECT MIN(ts) FROM {t}"), &[])
+                .await?
+                .get(0);
+            drops_cutoff(now_us, keep, oldest)
+        } else {
+            now_us.saturating_sub(keep)
+        };
+        client
+            .execute(
+                &format!("DELETE FROM {t}_dropped WHERE minute < $1"),
+                &[&drop_cutoff],
+            )
+            .await?;
+        let keep_silences = if r.maxage.0.is_zero() {
+            DEFAULT_SILENCE_KEEP_US
+        } else {
+            keep
+        };
+        client
+            .execute(
+                &format!("DELETE FROM {t}_silences WHERE ends_at < $1"),
+                &[&now_us.saturating_sub(keep_silences)],
+            )
+            .await?;
         let mut deleted = 0u64;
         if !r.maxage.0.is_zero() {
             let age = i64::try_from(r.maxage.0.as_micros()).unwrap_or(i64::MAX);
             let cutoff = now_us.saturating_sub(age);
             loop {
-                let n = client
-                    .execute(
-                        &format!(
-                            "DELETE FROM {t} WHERE id IN (SELECT id FROM {t} WHERE ts < $1 LIMIT $2)"
-                        ),
-                        &[&cutoff, &DELETE_CHUNK],
-                    )
+                let n = self
+                    .delete_oldest(&mut client, cutoff, DELETE_CHUNK)
                     .await?;
                 deleted += n;
                 if n == 0 {
@@ -353,25 +1344,37 @@ impl EventStore for PgStore {
                 }
             }
         }
+        // The planner needs current statistics (a fresh or fast-growing table would else be
+        // read by scans until autovacuum gets to it): refresh them when the table has grown
+        // or shrunk by half since.
+        let total: i64 = client
+            .query_one(
+                &format!("SELECT COALESCE(SUM(n), 0)::int8 FROM {t}_agg WHERE level = 2"),
+                &[],
+            )
+            .await?
+            .get(0);
+        let last = self.analyzed_at.load(std::sync::atomic::Ordering::Relaxed);
+        if total >= 1_000 && (last < 0 || total > last.saturating_mul(3) / 2 || total < last / 2) {
+            client.batch_execute(&format!("ANALYZE {t}")).await?;
+            self.analyzed_at
+                .store(total, std::sync::atomic::Ordering::Relaxed);
+        }
         if r.maxevents > 0 {
             let max = i64::try_from(r.maxevents).unwrap_or(i64::MAX);
             loop {
                 let total: i64 = client
-                    .query_one(&format!("SELECT COUNT(*) FROM {t}"), &[])
+                    .query_one(
+                        &format!("SELECT COALESCE(SUM(n), 0)::int8 FROM {t}_agg WHERE level = 2"),
+                        &[],
+                    )
                     .await?
                     .get(0);
                 let excess = (total - max).min(DELETE_CHUNK);
                 if excess <= 0 {
                     break;
                 }
-                let n = client
-                    .execute(
-                        &format!(
-                            "DELETE FROM {t} WHERE id IN (SELECT id FROM {t} ORDER BY ts ASC, id ASC LIMIT $1)"
-                        ),
-                        &[&excess],
-                    )
-                    .await?;
+                let n = self.delete_oldest(&mut client, i64::MAX, excess).await?;
                 deleted += n;
                 if n == 0 {
                     break;
@@ -385,5 +1388,43 @@ impl EventStore for PgStore {
         let client = self.pool.get().await.map_err(pool_error)?;
         client.simple_query("SELECT 1").await?;
         Ok(())
+    }
+}
+
+impl PgStore {
+    /// Deletes at most `limit` of the oldest events before `before`, with their counts, in
+    /// one transaction. Returns how many went.
+    async fn delete_oldest(
+        &self,
+        client: &mut deadpool_postgres::Object,
+        before: i64,
+        limit: i64,
+    ) -> Result<u64, StoreError> {
+        let t = &self.table;
+        let tx = client.transaction().await?;
+        let gone = tx
+            .query(
+                &format!(
+                    "DELETE FROM {t} WHERE id IN (
+                        SELECT id FROM {t} WHERE ts < $1 ORDER BY ts, id LIMIT $2 FOR UPDATE SKIP LOCKED)
+                     RETURNING ts, series, host"
+                ),
+                &[&before, &limit],
+            )
+            .await?;
+        let mut deltas = Deltas::default();
+        for r in &gone {
+            deltas.add(
+                r.get(0),
+                i64::from(r.get::<_, i32>(1)),
+                i64::from(r.get::<_, i32>(2)),
+                -1,
+            );
+        }
+        if !gone.is_empty() {
+            self.apply_deltas(&tx, &deltas).await?;
+        }
+        tx.commit().await?;
+        Ok(gone.len() as u64)
     }
 }

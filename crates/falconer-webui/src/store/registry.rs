@@ -1,74 +1,92 @@
-//! One open store per database, process-wide: the `webui` output instance(s) and the UI
-//! listener ask for the store by its settings and get the same handle, opened once, with one
-//! retention task.
+//! One open store per database, for the whole process: the `webui` output instance(s) and the
+//! UI listener ask the process's [`Stores`] for the store by its settings and get the same
+//! handle, opened once, with one retention task. The binary makes one [`Stores`] and hands it
+//! to the UI and, through the outputs' build context, to the `webui` output.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use super::{open_store, spawn_retention, Store, StoreError};
 use crate::settings::StoreSettings;
 
-#[derive(Default)]
-struct Registry {
-    default: Option<StoreSettings>,
-    open: HashMap<String, Store>,
+/// The stores open in this process, and the one a `webui` output without its own `store:`
+/// writes to.
+pub struct Stores {
+    default: StoreSettings,
+    open: Mutex<HashMap<String, Store>>,
+    /// Serialises opening, so two callers never open the same database twice.
+    opening: tokio::sync::Mutex<()>,
 }
 
-fn registry() -> &'static Mutex<Registry> {
-    static REGISTRY: OnceLock<Mutex<Registry>> = OnceLock::new();
-    REGISTRY.get_or_init(Mutex::default)
-}
-
-/// Serialises opening, so two callers never open the same database twice.
-fn open_lock() -> &'static tokio::sync::Mutex<()> {
-    static LOCK: OnceLock<tokio::sync::Mutex<()>> = OnceLock::new();
-    LOCK.get_or_init(|| tokio::sync::Mutex::new(()))
-}
-
-/// Records the `ui.store` settings (resolved) as the store a `webui` output without its
-/// own `store:` writes to. Call before the outputs are built.
-pub fn set_default_store(settings: StoreSettings) {
-    if let Ok(mut r) = registry().lock() {
-        r.default = Some(settings);
+impl std::fmt::Debug for Stores {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let open: Vec<String> = self
+            .open
+            .lock()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default();
+        f.debug_struct("Stores")
+            .field("default", &self.default.kind.as_str())
+            .field("open", &open.len())
+            .finish()
     }
 }
 
-/// The settings recorded by [`set_default_store`], or the defaults (SQLite `webui.sqlite`
-/// in the working directory) when there is no `ui:` block.
-pub fn default_store_settings() -> StoreSettings {
-    registry()
-        .lock()
-        .ok()
-        .and_then(|r| r.default.clone())
-        .unwrap_or_else(|| {
-            let mut s = StoreSettings::default();
-            s.resolve("");
-            s
+impl Stores {
+    /// A registry whose default store is `default` (the `ui.store` settings, resolved).
+    pub fn new(default: StoreSettings) -> Arc<Self> {
+        Arc::new(Stores {
+            default,
+            open: Mutex::new(HashMap::new()),
+            opening: tokio::sync::Mutex::new(()),
         })
-}
-
-/// The store for `settings`: opened (and its retention task started) on first use, shared
-/// afterwards. The first caller's retention settings win.
-pub async fn shared_store(settings: &StoreSettings) -> Result<Store, StoreError> {
-    let key = settings.key();
-    if let Some(store) = lookup(&key) {
-        return Ok(store);
     }
-    let _guard = open_lock().lock().await;
-    if let Some(store) = lookup(&key) {
-        return Ok(store);
-    }
-    let store = open_store(settings).await?;
-    spawn_retention(&store, settings.retention);
-    tracing::info!(store = settings.kind.as_str(), retention = ?settings.retention, "webui store open");
-    registry()
-        .lock()
-        .map_err(|_| StoreError::Task("store registry poisoned".into()))?
-        .open
-        .insert(key, store.clone());
-    Ok(store)
-}
 
-fn lookup(key: &str) -> Option<Store> {
-    registry().lock().ok()?.open.get(key).cloned()
+    /// A registry with the default store settings (SQLite `webui.sqlite` in the working
+    /// directory), for a `webui` output built without the process's registry.
+    pub fn with_defaults() -> Arc<Self> {
+        let mut settings = StoreSettings::default();
+        settings.resolve("");
+        Self::new(settings)
+    }
+
+    /// The store a `webui` output without its own `store:` writes to.
+    pub fn default_settings(&self) -> StoreSettings {
+        self.default.clone()
+    }
+
+    /// The store for `settings`: opened (and its retention task started) on first use, shared
+    /// afterwards. The first caller's retention settings win.
+    pub async fn shared(&self, settings: &StoreSettings) -> Result<Store, StoreError> {
+        // The key names a SQLite file by its folder's canonical path, which exists only once
+        // the folder does: make it first, so the first caller and the later ones agree.
+        if settings.kind == crate::settings::StoreKind::Sqlite {
+            if let Some(dir) = std::path::Path::new(&settings.path)
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+            {
+                let _ = std::fs::create_dir_all(dir);
+            }
+        }
+        let key = settings.key();
+        if let Some(store) = self.lookup(&key) {
+            return Ok(store);
+        }
+        let _guard = self.opening.lock().await;
+        if let Some(store) = self.lookup(&key) {
+            return Ok(store);
+        }
+        let store = open_store(settings).await?;
+        spawn_retention(&store, settings.retention);
+        tracing::info!(store = settings.kind.as_str(), retention = ?settings.retention, "webui store open");
+        self.open
+            .lock()
+            .map_err(|_| StoreError::Task("store registry poisoned".into()))?
+            .insert(key, store.clone());
+        Ok(store)
+    }
+
+    fn lookup(&self, key: &str) -> Option<Store> {
+        self.open.lock().ok()?.get(key).cloned()
+    }
 }

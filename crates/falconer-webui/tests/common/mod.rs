@@ -6,9 +6,7 @@
 use std::sync::Arc;
 
 use falconer_event::Alert;
-use falconer_webui::{
-    open_store, serve, Settings, Store, StoreKind, StoreSettings, UiInfo, UiState,
-};
+use falconer_webui::{open_store, Settings, Store, StoreKind, StoreSettings, UiInfo, UiState};
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
 
@@ -51,9 +49,12 @@ impl Ui {
                 .expect("connect for cleanup");
             tokio::spawn(conn);
             client
-                .batch_execute(&format!("DROP TABLE IF EXISTS {}", self.settings.table))
+                .batch_execute(&format!(
+                    "DROP TABLE IF EXISTS {t}; DROP TABLE IF EXISTS {t}_dropped; DROP TABLE IF EXISTS {t}_silences; DROP TABLE IF EXISTS {t}_dims; DROP TABLE IF EXISTS {t}_series; DROP TABLE IF EXISTS {t}_agg; DROP TABLE IF EXISTS {t}_agg_host",
+                    t = self.settings.table
+                ))
                 .await
-                .expect("drop test table");
+                .expect("drop test tables");
         }
     }
 }
@@ -82,6 +83,15 @@ pub fn store_settings(backend: Backend, dir: &std::path::Path) -> StoreSettings 
 
 /// Starts a UI. `ui` is the `ui:` block as JSON (its `store` is replaced by the test's).
 pub async fn start(backend: Backend, ui: Value) -> Ui {
+    start_with_runtime(backend, ui, None).await
+}
+
+/// [`start`], the Info page fed by `runtime`.
+pub async fn start_with_runtime(
+    backend: Backend,
+    ui: Value,
+    runtime: Option<Arc<dyn falconer_webui::RuntimeInfo>>,
+) -> Ui {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut settings: Settings = serde_json::from_value(ui).expect("valid ui block");
     settings.store = store_settings(backend, dir.path());
@@ -95,6 +105,7 @@ pub async fn start(backend: Backend, ui: Value) -> Ui {
         commit: "abc123".into(),
         outputs: vec!["webui".into(), "slack".into()],
         config: json!({"ui": settings.masked()}),
+        runtime,
     };
     let state = UiState::new(&settings, store.clone(), info).expect("state");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -102,7 +113,11 @@ pub async fn start(backend: Backend, ui: Value) -> Ui {
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let stop = CancellationToken::new();
-    tokio::spawn(serve(listener, state, stop.clone()));
+    tokio::spawn(falconer_webui::serve_with_defaults(
+        listener,
+        state,
+        stop.clone(),
+    ));
     Ui {
         base_url: format!("http://{addr}"),
         store,

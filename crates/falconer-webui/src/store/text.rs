@@ -1,0 +1,290 @@
+//! Free-text search, shared by both stores.
+//!
+//! An alert's searchable text (output, rule, priority, source, hostname, tags, output field
+//! names and values) is cut into **words**: runs of letters and digits, so
+//! `proc.name=nginx-7c5b9` is `proc`, `name`, `nginx`, `7c5b9`. The index keeps each distinct
+//! word of an alert once (no positions), which is what makes it cheap to write.
+//!
+//! A search term is cut the same way; every one of its words must begin a word of the alert
+//! (case-insensitively): the last one as a prefix, the others whole (and the last one whole
+//! too when the term ends with punctuation, so `100%` matches the word `100` only). So
+//! `nginx`, `ngin`, `etc/shad`, `aws-creds` and `API server` match what they suggest; the middle
+//! of a word (`ginx`) does not. Terms shorter than three characters, or without any letter or
+//! digit, keep the older meaning: a case-insensitive substring of the output, rule, source or
+//! hostname (a scan).
+
+use std::collections::HashSet;
+use std::hash::{BuildHasher, Hasher};
+
+/// Numbers this long (digits) are not indexed: epoch times in ms, µs or ns.
+pub(crate) const LONG_NUMBER: usize = 13;
+
+/// Terms at least this long (in characters) are looked up in the word index.
+const INDEXED_TERM_CHARS: usize = 3;
+
+/// The words of `text`: maximal runs of alphanumeric characters.
+pub(crate) fn words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+}
+
+/// Builds an alert's index document: its distinct words (compared case-insensitively),
+/// separated by spaces.
+#[derive(Default)]
+pub(crate) struct DocBuilder {
+    seen: HashSet<u64, std::hash::BuildHasherDefault<FoldHasher>>,
+    doc: String,
+}
+
+impl DocBuilder {
+    /// Adds the words of `text`, but numbers of [`LONG_NUMBER`] digits or more (event times
+    /// in ns or µs: one new word per alert that nobody searches, and the costliest kind for
+    /// the index).
+    pub(crate) fn push(&mut self, text: &str) {
+        for w in words(text) {
+            if w.len() >= LONG_NUMBER && w.bytes().all(|b| b.is_ascii_digit()) {
+                continue;
+            }
+            let mut h = FoldHasher::default();
+            if w.is_ascii() {
+                for b in w.bytes() {
+                    h.write_u8(b.to_ascii_lowercase());
+                }
+            } else {
+                for c in w.chars().flat_map(char::to_lowercase) {
+                    h.write_u32(c as u32);
+                }
+            }
+            if self.seen.insert(h.finish()) {
+                if !self.doc.is_empty() {
+                    self.doc.push(' ');
+                }
+                self.doc.push_str(w);
+            }
+        }
+    }
+
+    /// The document.
+    pub(crate) fn finish(self) -> String {
+        self.doc
+    }
+}
+
+// Store tokens: words with an underscore, which the index keeps whole (`tokenchars '_'`)
+// and which no alert text can produce (its words are letters and digits only). They find an
+// event by UUID, host or series through the same index.
+
+/// The token of an alert UUID: `_u` and its 32 hex digits, or for a UUID that is not one,
+/// `_t` and its words joined by `_` (shortened; lookups compare the stored UUID anyway).
+pub(crate) fn uuid_token(uuid: &str) -> String {
+    match uuid::Uuid::parse_str(uuid) {
+        Ok(u) => format!("_u{}", u.simple()),
+        Err(_) => {
+            let mut t = String::from("_t");
+            for (i, w) in words(uuid).enumerate() {
+                if i > 0 {
+                    t.push('_');
+                }
+                t.push_str(&w.to_lowercase());
+                if t.len() > 64 {
+                    break;
+                }
+            }
+            t
+        }
+    }
+}
+
+/// The token of a host number.
+pub(crate) fn host_token(host: i64) -> String {
+    format!("_h{host}")
+}
+
+/// The token of a series number.
+pub(crate) fn series_token(series: i64) -> String {
+    format!("_s{series}")
+}
+
+/// FNV-1a: fast on the short words of an alert; a collision only drops a duplicate-looking
+/// word from the document.
+#[derive(Clone, Copy)]
+pub(crate) struct FoldHasher(u64);
+
+impl Default for FoldHasher {
+    fn default() -> Self {
+        FoldHasher(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for FoldHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        // The set is keyed by finished hashes: mix them once more.
+        self.0 ^= n;
+        self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+    }
+}
+
+impl BuildHasher for FoldHasher {
+    type Hasher = FoldHasher;
+
+    fn build_hasher(&self) -> FoldHasher {
+        FoldHasher::default()
+    }
+}
+
+/// How the store looks a free-text term up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Term {
+    /// Through the word index: an FTS5 query (`"aws" AND "creds"*`), which the PostgreSQL
+    /// store reads as well (see [`Term::words`]).
+    Indexed {
+        /// The FTS5 MATCH expression.
+        fts: String,
+        /// Each word and whether it is a prefix.
+        words: Vec<(String, bool)>,
+    },
+    /// By a scan: a case-insensitive substring of output, rule, source or hostname.
+    Substring(String),
+}
+
+impl Term {
+    /// How `term` is looked up.
+    pub(crate) fn parse(term: &str) -> Term {
+        let ws: Vec<&str> = words(term).collect();
+        if term.chars().count() < INDEXED_TERM_CHARS || ws.is_empty() {
+            return Term::Substring(term.to_owned());
+        }
+        let open_end = term.chars().last().is_some_and(char::is_alphanumeric);
+        let words: Vec<(String, bool)> = ws
+            .iter()
+            .enumerate()
+            .map(|(i, w)| ((*w).to_owned(), open_end && i + 1 == ws.len()))
+            .collect();
+        let fts = words
+            .iter()
+            .map(|(w, prefix)| format!("\"{w}\"{}", if *prefix { "*" } else { "" }))
+            .collect::<Vec<_>>()
+            .join(" AND ");
+        Term::Indexed { fts, words }
+    }
+}
+
+/// The FTS5 MATCH expression of several indexed terms (all must match), or `None`.
+pub(crate) fn fts_query(terms: &[Term]) -> Option<String> {
+    let parts: Vec<&str> = terms
+        .iter()
+        .filter_map(|t| match t {
+            Term::Indexed { fts, .. } => Some(fts.as_str()),
+            Term::Substring(_) => None,
+        })
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(" AND "))
+}
+
+/// The substring terms, lowercased (ASCII), as the scan compares them.
+pub(crate) fn substring_terms(terms: &[Term]) -> Vec<String> {
+    terms
+        .iter()
+        .filter_map(|t| match t {
+            Term::Substring(s) => Some(s.to_ascii_lowercase()),
+            Term::Indexed { .. } => None,
+        })
+        .collect()
+}
+
+/// True when `haystack` contains `needle_lower` (already ASCII-lowercased), ignoring ASCII
+/// case, as SQL `LIKE` does.
+pub(crate) fn contains_ignore_ascii_case(haystack: &str, needle_lower: &str) -> bool {
+    let n = needle_lower.as_bytes();
+    if n.is_empty() {
+        return true;
+    }
+    haystack
+        .as_bytes()
+        .windows(n.len())
+        .any(|w| w.iter().zip(n).all(|(a, b)| a.to_ascii_lowercase() == *b))
+}
+
+/// The output of an alert's stored JSON (for substring terms), without parsing the rest.
+pub(crate) fn output_of(json: &str) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct OutputOnly {
+        #[serde(default)]
+        output: String,
+    }
+    serde_json::from_str::<OutputOnly>(json)
+        .ok()
+        .map(|o| o.output)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents_keep_each_word_once() {
+        let mut d = DocBuilder::default();
+        d.push("A shell in nginx-7c5b9 (proc.name=bash)");
+        d.push("proc.name");
+        d.push("NGINX Bash café 1715678467418790000 123456789");
+        assert_eq!(
+            d.finish(),
+            "A shell in nginx 7c5b9 proc name bash café 123456789"
+        );
+    }
+
+    #[test]
+    fn store_tokens() {
+        assert_eq!(
+            uuid_token("6F1D2C4E-6A8B-4B9E-9D1A-2B3C4D5E6F70"),
+            "_u6f1d2c4e6a8b4b9e9d1a2b3c4d5e6f70"
+        );
+        assert_eq!(uuid_token("My id-7"), "_tmy_id_7");
+        assert_eq!(host_token(12), "_h12");
+        assert_eq!(series_token(3), "_s3");
+    }
+
+    #[test]
+    fn terms() {
+        assert_eq!(
+            Term::parse("aws-creds"),
+            Term::Indexed {
+                fts: "\"aws\" AND \"creds\"*".into(),
+                words: vec![("aws".into(), false), ("creds".into(), true)]
+            }
+        );
+        match Term::parse("100%") {
+            Term::Indexed { fts, .. } => assert_eq!(fts, "\"100\""),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(Term::parse("t6"), Term::Substring("t6".into()));
+        assert_eq!(Term::parse("%%%"), Term::Substring("%%%".into()));
+        let terms = [Term::parse("API"), Term::parse("t6"), Term::parse("server")];
+        assert_eq!(
+            fts_query(&terms).as_deref(),
+            Some("\"API\"* AND \"server\"*")
+        );
+        assert_eq!(substring_terms(&terms), ["t6"]);
+    }
+
+    #[test]
+    fn substrings() {
+        assert!(contains_ignore_ascii_case("proc=Cat6)", "t6"));
+        assert!(!contains_ignore_ascii_case("proc=cat6", "t7"));
+        assert_eq!(
+            output_of(r#"{"uuid":"x","output":"a \"b\" c","rule":"r"}"#).as_deref(),
+            Some("a \"b\" c")
+        );
+    }
+}
