@@ -1,6 +1,6 @@
 //! rustls client configurations for the outputs that open TLS connections themselves
-//! (`syslog` with `protocol: tls`, `mqtt` with `ssl://` brokers), built from the global TLS
-//! settings as falcosidekick reads them:
+//! (`syslog` with `protocol: tls`, `logstash` with `tls`, `mqtt` with `ssl://` brokers), built
+//! from the global TLS settings as falcosidekick reads them:
 //! - the system roots plus `tlsclient.cacertfile` (and, with mutual TLS, the CA of
 //!   `mutualtlsclient` / `mutualtlsfilespath`);
 //! - with `mutualtls`, the client certificate and key of
@@ -36,6 +36,17 @@ pub fn client_config(
 ) -> Result<Arc<ClientConfig>, TlsError> {
     let client = mutualtls.then(|| global.mutual_tls_files());
     build(checkcert, &global.tlsclient.cacertfile, client.as_ref())
+}
+
+/// The client configuration of an output that names its own files (`logstash`): the system
+/// roots plus `ca_file` (when not empty) and, with `client`, its CA, presenting its
+/// certificate; with neither `checkcert` nor `client`, any server certificate is accepted.
+pub fn client_config_with_files(
+    checkcert: bool,
+    ca_file: &str,
+    client: Option<&MutualTlsFiles>,
+) -> Result<Arc<ClientConfig>, TlsError> {
+    build(checkcert, ca_file, client)
 }
 
 /// The client configuration trusting the system roots, `ca_file` (when not empty) and the

@@ -16,8 +16,6 @@ pub fn builtin() -> Registry {
     registry.insert(falconer_output_null::KIND);
     #[cfg(feature = "output-smtp")]
     registry.insert(falconer_output_smtp::KIND);
-    #[cfg(feature = "output-syslog")]
-    registry.insert(falconer_output_syslog::KIND);
     #[cfg(feature = "output-webui")]
     registry.insert(falconer_output_webui::KIND);
     #[cfg(feature = "output-timescaledb")]
@@ -34,6 +32,8 @@ pub fn builtin() -> Registry {
     falconer_outputs_bus::register(&mut registry);
     #[cfg(feature = "family-hooks")]
     falconer_outputs_hooks::register(&mut registry);
+    #[cfg(feature = "family-stream")]
+    falconer_outputs_stream::register(&mut registry);
     in_order(registry)
 }
 
@@ -98,6 +98,7 @@ const ORDER: &[&str] = &[
     "spyderbat",
     "yandexs3",
     "yandexdatastreams",
+    "logstash",
 ];
 
 /// `registry` sorted by [`ORDER`] (a stable sort: unnamed kinds keep their order, last).

@@ -1,4 +1,4 @@
-//! Syslog output: each alert becomes one syslog message, severity from its priority, tag
+//! The `syslog` kind: each alert becomes one syslog message, severity from its priority, tag
 //! `Falco`, sent over UDP, TCP or TLS on one persistent connection (falcosidekick dials once per
 //! alert and never closes).
 //!
@@ -21,7 +21,6 @@ mod output;
 mod settings;
 #[cfg(test)]
 mod tests;
-mod transport;
 
 pub use cef::{cef_line, cef_severity, escape_extension, escape_header};
 pub use config::SyslogConfig;

@@ -6,14 +6,11 @@ use std::fmt::Write as _;
 use chrono::{SecondsFormat, Utc};
 use falconer_event::{Alert, Priority};
 
-use crate::cef::cef_line;
-use crate::settings::{Facility, Format, Framing, Rfc};
+use crate::syslog::cef::cef_line;
+use crate::syslog::settings::{Facility, Format, Framing, Rfc};
 
 /// The tag (RFC 3164) and APP-NAME (RFC 5424), as falcosidekick sets it.
 pub const TAG: &str = "Falco";
-
-/// Largest UDP payload over IPv4: a longer message cannot be sent as one datagram.
-pub const MAX_DATAGRAM: usize = 65_507;
 
 /// The syslog severity of a priority, as falcosidekick maps it (`Emergency` → 0 `LOG_EMERG`
 /// … `Debug` → 7 `LOG_DEBUG`).

@@ -38,6 +38,8 @@ impl Received {
 pub enum StreamFraming {
     Newline,
     Octet,
+    /// Each frame ends with `\r\n` (Logstash's go-stash client); a bare `\n` is a violation.
+    CrLf,
 }
 
 #[derive(Default)]
@@ -337,6 +339,23 @@ fn next_frame(buf: &mut Vec<u8>, framing: StreamFraming) -> Result<Option<Vec<u8
                     "CR inside a frame: {:?}",
                     String::from_utf8_lossy(&frame)
                 ));
+            }
+            Ok(Some(frame))
+        }
+        StreamFraming::CrLf => {
+            let Some(end) = buf.iter().position(|b| *b == b'\n') else {
+                return Ok(None);
+            };
+            if end == 0 || buf[end - 1] != b'\r' {
+                return Err(format!(
+                    "line not ended by CRLF: {:?}",
+                    String::from_utf8_lossy(&buf[..=end])
+                ));
+            }
+            let frame = buf[..end - 1].to_vec();
+            buf.drain(..=end);
+            if frame.is_empty() || frame.contains(&b'\r') {
+                return Err(format!("bad frame: {:?}", String::from_utf8_lossy(&frame)));
             }
             Ok(Some(frame))
         }

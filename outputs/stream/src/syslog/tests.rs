@@ -10,10 +10,10 @@ use falconer_event::Enricher;
 use falconer_testkit::{CONFIGMAP_ALERT, SHELL_ALERT};
 use serde_json::json;
 
-#[path = "../tests/syslog/common.rs"]
+#[path = "../../tests/stream/common.rs"]
 mod strict;
 
-use crate::{
+use crate::syslog::{
     cef_line, escape_extension, escape_header, Facility, Format, Framing, Rfc, SyslogEncoder, KIND,
 };
 
@@ -59,7 +59,7 @@ fn encoder(rfc: Rfc, format: Format) -> SyslogEncoder {
 /// Compares `got` with `tests/fixtures/<name>`; `UPDATE_GOLDEN=1` rewrites the file.
 fn golden(name: &str, got: &[u8]) {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
+        .join("tests/fixtures/syslog")
         .join(name);
     if std::env::var("UPDATE_GOLDEN").as_deref() == Ok("1") {
         std::fs::write(&path, got).unwrap();

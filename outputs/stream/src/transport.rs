@@ -15,8 +15,19 @@ use tokio::sync::Mutex;
 use tokio_rustls::client::TlsStream;
 use tokio_rustls::TlsConnector;
 
-use crate::encode::MAX_DATAGRAM;
-use crate::settings::Protocol;
+/// Largest UDP payload over IPv4: a longer message cannot be sent as one datagram.
+pub const MAX_DATAGRAM: usize = 65_507;
+
+/// How messages travel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Protocol {
+    /// One datagram per message.
+    Udp,
+    /// A TCP stream.
+    Tcp,
+    /// A TCP stream inside TLS.
+    Tls,
+}
 
 /// With TLS 1.3 a client learns that the server refused its certificate only after its own
 /// handshake is done; a new mutual-TLS session waits this long for such a refusal before it is
@@ -54,7 +65,7 @@ fn connect_error(what: &str, e: impl std::fmt::Display) -> SendError {
     SendError::Connect(format!("{what}: {e}").into())
 }
 
-/// True when the receiver closed the stream (or it failed): syslog receivers never send, so
+/// True when the receiver closed the stream (or it failed): syslog and Logstash receivers never send, so
 /// a readable stream means end of file or an error. Polled once, without waiting.
 fn peer_closed<S: AsyncRead + Unpin>(stream: &mut S) -> bool {
     let mut cx = Context::from_waker(Waker::noop());

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use falconer_core::{Alert, Output, SendError};
 
-use crate::encode::SyslogEncoder;
-use crate::settings::{Framing, Parsed, Protocol};
+use crate::syslog::encode::SyslogEncoder;
+use crate::syslog::settings::{Framing, Parsed, Protocol};
 use crate::transport::Transport;
 
 /// A running syslog instance.

@@ -21,7 +21,7 @@ async fn build(settings: serde_json::Value, global: GlobalSettings) -> Arc<dyn O
         common: CommonSettings::default(),
         settings,
     };
-    falconer_output_syslog::KIND
+    falconer_outputs_stream::syslog::KIND
         .prepare(&entry)
         .expect("valid config")
         .build(BuildContext {

@@ -3,16 +3,7 @@
 
 use falconer_core::Choices;
 
-/// How messages travel.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Protocol {
-    /// One datagram per message.
-    Udp,
-    /// A TCP stream.
-    Tcp,
-    /// A TCP stream inside TLS.
-    Tls,
-}
+pub use crate::transport::Protocol;
 
 /// What the message carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

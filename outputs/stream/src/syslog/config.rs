@@ -9,9 +9,9 @@ use falconer_core::{
 };
 use serde::Deserialize;
 
-use crate::encode::SyslogEncoder;
-use crate::output::Syslog;
-use crate::settings::{Facility, Format, Framing, Parsed, Protocol, Rfc};
+use crate::syslog::encode::SyslogEncoder;
+use crate::syslog::output::Syslog;
+use crate::syslog::settings::{Facility, Format, Framing, Parsed, Protocol, Rfc};
 
 /// Alerts written together at most: whatever is queued when the connection is free goes out
 /// in one write (there is no linger, so nothing waits).

@@ -21,7 +21,7 @@ async fn build(settings: serde_json::Value) -> Arc<dyn Output> {
         common: CommonSettings::default(),
         settings,
     };
-    falconer_output_syslog::KIND
+    falconer_outputs_stream::syslog::KIND
         .prepare(&entry)
         .expect("valid config")
         .build(BuildContext {
@@ -234,7 +234,7 @@ async fn through_the_dispatcher_alerts_wait_for_the_receiver_and_arrive_in_order
     common.retry.maxattempts = Some(100);
     common.breaker.cooldown = GoDuration(Duration::from_millis(200));
     let syslog = UnderTest::new(
-        falconer_output_syslog::KIND,
+        falconer_outputs_stream::syslog::KIND,
         "siem",
         json!({"host": "127.0.0.1", "port": addr.port(), "protocol": "tcp", "rfc": "5424", "framing": "octet"}),
     )
