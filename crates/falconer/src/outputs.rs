@@ -99,6 +99,7 @@ const ORDER: &[&str] = &[
     "yandexs3",
     "yandexdatastreams",
     "logstash",
+    "wavefront",
 ];
 
 /// `registry` sorted by [`ORDER`] (a stable sort: unnamed kinds keep their order, last).
@@ -132,3 +133,7 @@ mod tests {
         assert_eq!(names, super::ORDER);
     }
 }
+
+#[cfg(test)]
+#[path = "every_key_tests.rs"]
+mod every_key_tests;

@@ -2,7 +2,9 @@
 //! connection (the shared [`transport`]), one module and one Cargo feature per kind:
 //! - [`syslog`]: RFC 3164 (Go's `log/syslog`, as falcosidekick) or RFC 5424 messages, JSON
 //!   or CEF, over UDP, TCP or TLS;
-//! - [`logstash`]: JSON lines to Logstash's `tcp` input, over TCP or TLS.
+//! - [`logstash`]: JSON lines to Logstash's `tcp` input, over TCP or TLS;
+//! - [`wavefront`]: one metric point per alert to a Wavefront proxy over TCP, or to the
+//!   Wavefront API over HTTPS (`endpointtype: direct`).
 //!
 //! [`register`] adds the kinds this build enables.
 
@@ -10,8 +12,10 @@
 pub mod logstash;
 #[cfg(feature = "syslog")]
 pub mod syslog;
-#[cfg(any(feature = "syslog", feature = "logstash"))]
+#[cfg(any(feature = "syslog", feature = "logstash", feature = "wavefront"))]
 mod transport;
+#[cfg(feature = "wavefront")]
+pub mod wavefront;
 
 /// Adds the stream kinds enabled by this crate's features to `registry`.
 pub fn register(registry: &mut falconer_core::Registry) {
@@ -21,4 +25,6 @@ pub fn register(registry: &mut falconer_core::Registry) {
     registry.insert(syslog::KIND);
     #[cfg(feature = "logstash")]
     registry.insert(logstash::KIND);
+    #[cfg(feature = "wavefront")]
+    registry.insert(wavefront::KIND);
 }

@@ -1,9 +1,11 @@
 //! The stream outputs against strict loopback receivers (one test binary): syslog over plain
-//! UDP and TCP ([`receive`]) and TLS ([`tls`]), Logstash over TCP and TLS ([`logstash`]);
-//! [`common`] holds the receivers and parsers; [`recipe`] checks the family's recipe.
+//! UDP and TCP ([`receive`]) and TLS ([`tls`]), Logstash over TCP and TLS ([`logstash`]),
+//! Wavefront's proxy and direct API ([`wavefront`]); [`common`] holds the receivers and
+//! parsers; [`recipe`] checks the family's recipe.
 
 mod common;
 mod logstash;
 mod receive;
 mod recipe;
 mod tls;
+mod wavefront;
