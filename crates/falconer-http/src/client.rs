@@ -284,6 +284,18 @@ impl HttpTarget {
         crate::classify::classify_response(response).await
     }
 
+    /// [`HttpTarget::send_reading`] with `headers` added to this request only (an access
+    /// token that changes over time).
+    pub async fn send_reading_with_headers(
+        &self,
+        body: impl Into<Bytes>,
+        headers: HeaderMap,
+        limit: usize,
+    ) -> Result<Bytes, SendError> {
+        let response = self.execute_with(body.into(), headers).await?;
+        crate::classify::read_success(response, limit).await
+    }
+
     async fn execute(&self, body: Bytes) -> Result<reqwest::Response, SendError> {
         self.execute_with(body, HeaderMap::new()).await
     }

@@ -34,6 +34,8 @@ pub fn builtin() -> Registry {
     falconer_outputs_hooks::register(&mut registry);
     #[cfg(feature = "family-stream")]
     falconer_outputs_stream::register(&mut registry);
+    #[cfg(feature = "family-gcp")]
+    falconer_outputs_gcp::register(&mut registry);
     in_order(registry)
 }
 
@@ -100,6 +102,11 @@ const ORDER: &[&str] = &[
     "yandexdatastreams",
     "logstash",
     "wavefront",
+    "gcppubsub",
+    "gcpstorage",
+    "gcpcloudfunctions",
+    "gcpcloudrun",
+    "gcpchronicle",
 ];
 
 /// `registry` sorted by [`ORDER`] (a stable sort: unnamed kinds keep their order, last).
