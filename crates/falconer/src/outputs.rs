@@ -36,6 +36,8 @@ pub fn builtin() -> Registry {
     falconer_outputs_stream::register(&mut registry);
     #[cfg(feature = "family-gcp")]
     falconer_outputs_gcp::register(&mut registry);
+    #[cfg(feature = "family-otlp")]
+    falconer_outputs_otlp::register(&mut registry);
     in_order(registry)
 }
 
@@ -107,6 +109,8 @@ const ORDER: &[&str] = &[
     "gcpcloudfunctions",
     "gcpcloudrun",
     "gcpchronicle",
+    "otlptraces",
+    "otlplogs",
 ];
 
 /// `registry` sorted by [`ORDER`] (a stable sort: unnamed kinds keep their order, last).
