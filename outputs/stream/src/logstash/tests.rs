@@ -1,28 +1,16 @@
 //! Golden lines (tags appended, index brackets rewritten, CRLF), the key rewrite itself,
 //! validation and the falcosidekick keys through the config loader.
 
-use std::path::PathBuf;
-
 use falconer_config::{CommonSettings, OutputEntry};
 use falconer_testkit::{enriched, CONFIGMAP_ALERT, SHELL_ALERT};
 use serde_json::{json, Value};
 
 use crate::logstash::{logstash_line, without_index_brackets, LogstashConfig, KIND};
 
-/// Compares `got` with `tests/fixtures/logstash/<name>`; `UPDATE_GOLDEN=1` rewrites the file.
-fn golden(name: &str, got: &[u8]) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/logstash")
-        .join(name);
-    if std::env::var("UPDATE_GOLDEN").as_deref() == Ok("1") {
-        std::fs::write(&path, got).unwrap();
-    }
-    let want = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    assert_eq!(
-        String::from_utf8_lossy(got),
-        String::from_utf8_lossy(&want),
-        "golden {name}"
-    );
+/// Compares `got` with `tests/fixtures/logstash/<name>` (`UPDATE_GOLDEN=1` rewrites it).
+fn golden(name: &str, got: impl AsRef<[u8]>) {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/logstash");
+    falconer_http::fixtures::assert_golden(dir, name, got);
 }
 
 /// An alert with indexed field names, as Falco writes `proc.aname[2]` and friends.

@@ -1,24 +1,16 @@
 //! Golden point lines, the SDK's sanitising, tag cutting, validation and the falcosidekick
 //! keys through the config loader.
 
-use std::path::PathBuf;
-
 use falconer_config::{CommonSettings, OutputEntry};
 use falconer_testkit::{enriched, CONFIGMAP_ALERT, SHELL_ALERT};
 use serde_json::{json, Value};
 
 use crate::wavefront::{point_line, WavefrontConfig, KIND, MAX_TAG_BYTES};
 
-/// Compares `got` with `tests/fixtures/wavefront/<name>`; `UPDATE_GOLDEN=1` rewrites the file.
-fn golden(name: &str, got: &str) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/wavefront")
-        .join(name);
-    if std::env::var("UPDATE_GOLDEN").as_deref() == Ok("1") {
-        std::fs::write(&path, got).unwrap();
-    }
-    let want = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    assert_eq!(got, want, "golden {name}");
+/// Compares `got` with `tests/fixtures/wavefront/<name>` (`UPDATE_GOLDEN=1` rewrites it).
+fn golden(name: &str, got: impl AsRef<[u8]>) {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/wavefront");
+    falconer_http::fixtures::assert_golden(dir, name, got);
 }
 
 #[test]
