@@ -268,12 +268,16 @@ fn dropped_keys(fixture: &[(Vec<String>, Leaf)], block: &str, entry: &OutputEntr
         .map(|(p, _)| p[block.len()].as_str())
         .collect();
     keys.into_iter()
-        .filter(|k| {
-            entry.settings.get(*k).is_none()
-                && !(falconer_config::COMMON_KEYS.contains(k) && !matches!(*k, "name" | "type"))
-        })
+        .filter(|k| entry.settings.get(*k).is_none() && !reaches_common(k))
         .map(|k| format!("{}.{k}: dropped by the loader", entry.path))
         .collect()
+}
+
+/// Whether the loader moves block key `key` to the common settings (`name` and `type` are
+/// taken for the instance's name and kind instead).
+fn reaches_common(key: &str) -> bool {
+    let instance_key = matches!(key, "name" | "type");
+    falconer_config::COMMON_KEYS.contains(&key) && !instance_key
 }
 
 /// `problems` without the [`KNOWN_GAPS`], plus a problem for each gap no longer found.
