@@ -42,6 +42,14 @@ pub struct NatsConfig {
     /// Present the client certificate of `mutualtlsclient.*` / `mutualtlsfilespath`.
     #[serde(default)]
     pub mutualtls: bool,
+    /// falcosidekick registers `nats.clusterid` (a NATS Streaming setting) but never reads
+    /// it: accepted and ignored, with a warning at start when set.
+    #[serde(default)]
+    pub clusterid: String,
+    /// falcosidekick registers `nats.clientid` (a NATS Streaming setting) but never reads
+    /// it: accepted and ignored, with a warning at start when set.
+    #[serde(default)]
+    pub clientid: String,
 }
 
 fn default_subject() -> String {
@@ -93,6 +101,15 @@ impl OutputConfig for NatsConfig {
     }
 
     async fn build(self, cx: BuildContext) -> Result<Arc<dyn Output>, BuildError> {
+        for (key, value) in [("clusterid", &self.clusterid), ("clientid", &self.clientid)] {
+            if !value.trim().is_empty() {
+                tracing::warn!(
+                    output = %cx.path,
+                    "{key} is ignored: it is a NATS Streaming (STAN) setting that NATS does not \
+                     use (falcosidekick ignores it too)"
+                );
+            }
+        }
         let mut options = async_nats::ConnectOptions::new()
             .name(format!("falconer:{}", cx.name))
             .connection_timeout(Duration::from_secs(5))
@@ -133,5 +150,24 @@ impl OutputConfig for NatsConfig {
             SubjectTemplate::new(&self.subjecttemplate),
             self.jetstream,
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::NatsConfig;
+    use serde_json::json;
+
+    /// falcosidekick's `nats.clusterid` and `nats.clientid` (registered, never read) load.
+    #[test]
+    fn the_stan_leftover_keys_are_accepted() {
+        let config = falconer_config::from_value::<NatsConfig>(json!({
+            "hostport": "nats://127.0.0.1:4222",
+            "clusterid": "falco-cluster",
+            "clientid": "falco-client",
+        }))
+        .expect("accepted");
+        assert_eq!(config.clusterid, "falco-cluster");
+        assert_eq!(config.clientid, "falco-client");
     }
 }

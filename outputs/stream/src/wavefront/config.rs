@@ -60,10 +60,6 @@ fn default_batch_size() -> i64 {
     DEFAULT_BATCH_SIZE as i64
 }
 
-fn default_flush_interval() -> i64 {
-    1
-}
-
 http_config! {
     /// Configuration of one Wavefront instance.
     #[derive(Debug)]
@@ -87,11 +83,14 @@ http_config! {
         /// Points per request or write at most (default 10000; 0 or less: the default).
         #[serde(default = "default_batch_size")]
         pub batchsize: i64,
-        /// direct: seconds a partial batch waits (default 1; 0 or less: the default). The
-        /// misspelt key falcosidekick registers its default under (`flushintervalsecods`) is
-        /// read too.
-        #[serde(default = "default_flush_interval", alias = "flushintervalsecods")]
-        pub flushintervalseconds: i64,
+        /// direct: seconds a partial batch waits (default 1; 0 or less: the default).
+        #[serde(default)]
+        pub flushintervalseconds: Option<i64>,
+        /// The misspelt key falcosidekick registers `flushintervalseconds`'s default under:
+        /// read when `flushintervalseconds` is not set (a config may hold both, as
+        /// falcosidekick accepts; the correct key wins).
+        #[serde(default)]
+        pub flushintervalsecods: Option<i64>,
         /// Falconer, direct only: `checkcert`, `mutualtls`.
         #[serde(flatten)]
         pub tls: TlsKeys,
@@ -104,6 +103,13 @@ impl WavefrontConfig {
             .ok()
             .filter(|n| *n > 0)
             .unwrap_or(DEFAULT_BATCH_SIZE)
+    }
+
+    /// `flushintervalseconds`, else falcosidekick's misspelt `flushintervalsecods`, else 1.
+    fn flush_interval_seconds(&self) -> i64 {
+        self.flushintervalseconds
+            .or(self.flushintervalsecods)
+            .unwrap_or(1)
     }
 
     fn port(&self) -> Option<u16> {
@@ -138,7 +144,7 @@ impl OutputConfig for WavefrontConfig {
         let linger = match self.endpointtype.value() {
             // falcosidekick flushes the proxy connection after each point: nothing waits.
             Some(EndpointType::Proxy) | None => Duration::ZERO,
-            Some(EndpointType::Direct) => u64::try_from(self.flushintervalseconds)
+            Some(EndpointType::Direct) => u64::try_from(self.flush_interval_seconds())
                 .ok()
                 .filter(|s| *s > 0)
                 .map_or(DEFAULT_FLUSH_INTERVAL, Duration::from_secs),
@@ -224,5 +230,32 @@ impl OutputConfig for WavefrontConfig {
             }
         };
         Ok(Arc::new(Wavefront::new(self.metricname, sink)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::WavefrontConfig;
+    use serde_json::json;
+
+    fn flush(settings: serde_json::Value) -> i64 {
+        falconer_config::from_value::<WavefrontConfig>(settings)
+            .expect("valid wavefront settings")
+            .flush_interval_seconds()
+    }
+
+    /// falcosidekick accepts both spellings in one config and uses the correct one; the
+    /// misspelt key alone is read too, as Falconer always did.
+    #[test]
+    fn the_misspelt_flush_interval_key_is_read_unless_the_correct_one_is_set() {
+        let base = json!({"endpointtype": "direct", "endpointhost": "h"});
+        assert_eq!(flush(base.clone()), 1);
+        let mut both = base.clone();
+        both["flushintervalseconds"] = json!(5);
+        both["flushintervalsecods"] = json!(7);
+        assert_eq!(flush(both), 5);
+        let mut misspelt = base;
+        misspelt["flushintervalsecods"] = json!("7");
+        assert_eq!(flush(misspelt), 7);
     }
 }
