@@ -482,8 +482,12 @@ fn entry(
     let mut settings = Map::new();
     if let Value::Object(mut map) = block {
         secret_files::resolve(&mut map, kind.fields, &path, errors);
+        // In an `outputs:` entry `name` and `type` name the instance and its kind; a
+        // singleton block (`sumologic:`, `gcp.cloudfunctions:`) has no such keys, so there they
+        // are the kind's own keys when it has them (`sumologic.name`, `elasticsearch.type`).
+        let singleton = path == kind.block;
         for (k, v) in map {
-            if k == "name" || k == "type" {
+            if (k == "name" || k == "type") && !(singleton && kind.fields.contains(&k.as_str())) {
                 continue;
             }
             match common_key(kind, &k, &v) {
@@ -680,7 +684,9 @@ fn env_path<'a>(segments: &[&'a str], kinds: &[KindSchema]) -> Option<Vec<&'a st
                 let known = kind.fields.contains(first)
                     || COMMON_KEYS.contains(first)
                     || *first == DELIVERY_QUEUE;
-                (known && !matches!(*first, "name" | "type")).then(|| segments.to_vec())
+                let instance_key =
+                    matches!(*first, "name" | "type") && !kind.fields.contains(first);
+                (known && !instance_key).then(|| segments.to_vec())
             })
             .or_else(|| unimplemented_block_key(segments, kinds)),
     }

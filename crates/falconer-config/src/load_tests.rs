@@ -714,3 +714,49 @@ outputs:
         "{errs:?}"
     );
 }
+
+#[test]
+fn a_singleton_blocks_own_name_and_type_keys_reach_the_kind() {
+    // falcosidekick's `gcp.cloudfunctions.name`, `sumologic.name`, `elasticsearch.type`.
+    const FUNCTIONS: KindSchema = KindSchema {
+        name: "gcpcloudfunctions",
+        block: "gcp.cloudfunctions",
+        enabled_by: &["name"],
+        fields: &["name", "credentials"],
+    };
+    const SEARCH: KindSchema = KindSchema {
+        name: "elasticsearch",
+        block: "elasticsearch",
+        enabled_by: &["hostport"],
+        fields: &["hostport", "type"],
+    };
+    let kinds = [FUNCTIONS, SEARCH, WEBHOOK];
+    let yaml = "gcp:\n  cloudfunctions:\n    name: projects/p/locations/l/functions/f\nelasticsearch:\n  hostport: http://es:9200\n  type: _doc\n";
+    let config = load(&sources(yaml, &[]), &kinds).unwrap();
+    assert_eq!(config.outputs[0].name, "gcpcloudfunctions");
+    assert_eq!(
+        config.outputs[0].settings["name"],
+        "projects/p/locations/l/functions/f"
+    );
+    assert_eq!(config.outputs[1].settings["type"], "_doc");
+    let env = [
+        (
+            "GCP_CLOUDFUNCTIONS_NAME",
+            "projects/p/locations/l/functions/f",
+        ),
+        ("ELASTICSEARCH_HOSTPORT", "http://es:9200"),
+        ("ELASTICSEARCH_TYPE", "_doc"),
+    ];
+    let config = load(&sources("", &env), &kinds).unwrap();
+    assert_eq!(
+        config.outputs[0].settings["name"],
+        "projects/p/locations/l/functions/f"
+    );
+    assert_eq!(config.outputs[1].settings["type"], "_doc");
+    // In an `outputs:` entry they still name the instance and its kind.
+    let yaml = "outputs:\n  - name: hook\n    type: webhook\n    address: http://x/\n";
+    let config = load(&sources(yaml, &[]), &kinds).unwrap();
+    assert_eq!(config.outputs[0].name, "hook");
+    assert!(config.outputs[0].settings.get("name").is_none());
+    assert!(config.outputs[0].settings.get("type").is_none());
+}

@@ -115,21 +115,6 @@ const KNOWN_GAPS: &[(&str, &str)] = &[
         "fission.kubeconfig",
         "by design: Falconer does not call through the Kubernetes API service proxy",
     ),
-    (
-        "gcp.cloudfunctions",
-        "loader bug: a singleton block's `name` is taken for the instance name and dropped \
-         (falconer-config load.rs `entry` and `env_path`), so `gcp.cloudfunctions.name` never \
-         reaches the kind",
-    ),
-    (
-        "elasticsearch.type",
-        "loader bug: dropped like `gcp.cloudfunctions.name` (`type` is taken for the instance's \
-         kind), so a custom document type is never used",
-    ),
-    (
-        "sumologic.name",
-        "loader bug: dropped like `gcp.cloudfunctions.name`, so X-Sumo-Name is never sent",
-    ),
 ];
 
 /// A leaf of the fixture: a scalar or a flow list.

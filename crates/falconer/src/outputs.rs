@@ -111,6 +111,8 @@ const ORDER: &[&str] = &[
     "gcpchronicle",
     "otlptraces",
     "otlplogs",
+    "statsd",
+    "dogstatsd",
 ];
 
 /// `registry` sorted by [`ORDER`] (a stable sort: unnamed kinds keep their order, last).

@@ -117,8 +117,11 @@ async fn async_run(file: Option<&Path>) -> ExitCode {
             "Kubernetes audit webhook on POST /k8s-audit."
         );
     }
+    // The outputs share the UI's stores and the metrics registry (`statsd` and `dogstatsd`
+    // push what it counts).
+    let resources = ui.resources().with(Arc::new(metrics.registry().clone()));
     let dispatcher =
-        match Dispatcher::start_with(planned, &metrics, global.clone(), ui.resources()).await {
+        match Dispatcher::start_with(planned, &metrics, global.clone(), resources).await {
             Ok(d) => Arc::new(d),
             Err(StartError::Build(errors)) => {
                 for e in errors {

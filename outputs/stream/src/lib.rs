@@ -4,15 +4,25 @@
 //!   or CEF, over UDP, TCP or TLS;
 //! - [`logstash`]: JSON lines to Logstash's `tcp` input, over TCP or TLS;
 //! - [`wavefront`]: one metric point per alert to a Wavefront proxy over TCP, or to the
-//!   Wavefront API over HTTPS (`endpointtype: direct`).
+//!   Wavefront API over HTTPS (`endpointtype: direct`);
+//! - [`statsd`]: falcosidekick's event, request and delivery counts as StatsD or DogStatsD
+//!   lines over UDP.
 //!
 //! [`register`] adds the kinds this build enables.
 
 #[cfg(feature = "logstash")]
 pub mod logstash;
+#[cfg(any(feature = "statsd", feature = "dogstatsd"))]
+pub mod statsd;
 #[cfg(feature = "syslog")]
 pub mod syslog;
-#[cfg(any(feature = "syslog", feature = "logstash", feature = "wavefront"))]
+#[cfg(any(
+    feature = "syslog",
+    feature = "logstash",
+    feature = "wavefront",
+    feature = "statsd",
+    feature = "dogstatsd"
+))]
 mod transport;
 #[cfg(feature = "wavefront")]
 pub mod wavefront;
@@ -27,4 +37,8 @@ pub fn register(registry: &mut falconer_core::Registry) {
     registry.insert(logstash::KIND);
     #[cfg(feature = "wavefront")]
     registry.insert(wavefront::KIND);
+    #[cfg(feature = "statsd")]
+    registry.insert(statsd::KIND);
+    #[cfg(feature = "dogstatsd")]
+    registry.insert(statsd::DOGSTATSD_KIND);
 }
