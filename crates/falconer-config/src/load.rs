@@ -467,6 +467,30 @@ fn common_key<'a>(kind: &KindSchema, key: &'a str, value: &Value) -> Option<&'a 
     Some(key)
 }
 
+/// `key` as the kind spells it: falcosidekick's loader (viper) ignores the case of keys, so
+/// its users write `customHeaders`, `routingKey`, `minimumPriority`; a key that is a known key
+/// of the kind (or a common key) in lowercase is taken in lowercase. Unknown keys keep their
+/// spelling, for the error that names them.
+fn known_spelling(kind: &KindSchema, key: String) -> String {
+    if !key.bytes().any(|b| b.is_ascii_uppercase()) {
+        return key;
+    }
+    let lower = key.to_ascii_lowercase();
+    let field = lower
+        .strip_suffix("file")
+        .filter(|f| !f.is_empty())
+        .unwrap_or(&lower);
+    let known = kind.fields.contains(&lower.as_str())
+        || kind.fields.contains(&field)
+        || COMMON_KEYS.contains(&lower.as_str())
+        || matches!(lower.as_str(), "name" | "type" | DELIVERY_QUEUE);
+    if known {
+        lower
+    } else {
+        key
+    }
+}
+
 /// Another name of an instance's `queue:` block, for kinds that have a `queue` key of their own.
 const DELIVERY_QUEUE: &str = "deliveryqueue";
 
@@ -480,7 +504,11 @@ fn entry(
 ) -> OutputEntry {
     let mut common = Map::new();
     let mut settings = Map::new();
-    if let Value::Object(mut map) = block {
+    if let Value::Object(map) = block {
+        let mut map: Map<String, Value> = map
+            .into_iter()
+            .map(|(k, v)| (known_spelling(kind, k), v))
+            .collect();
         secret_files::resolve(&mut map, kind.fields, &path, errors);
         // In an `outputs:` entry `name` and `type` name the instance and its kind; a
         // singleton block (`sumologic:`, `gcp.cloudfunctions:`) has no such keys, so there they

@@ -760,3 +760,21 @@ fn a_singleton_blocks_own_name_and_type_keys_reach_the_kind() {
     assert!(config.outputs[0].settings.get("name").is_none());
     assert!(config.outputs[0].settings.get("type").is_none());
 }
+
+#[test]
+fn keys_are_read_whatever_their_case_as_falcosidekick_reads_them() {
+    // falcosidekick's own docs write `customHeaders:` and `minimumPriority:`.
+    let yaml = "webhook:\n  address: http://x/\n  customHeaders:\n    Authorization: Bearer t\n  minimumPriority: warning\n  checkCert: false\n";
+    let config = load(&sources(yaml, &[]), KINDS).unwrap();
+    let settings = &config.outputs[0].settings;
+    assert_eq!(
+        settings["customheaders"]["Authorization"], "Bearer t",
+        "map keys keep their case"
+    );
+    assert_eq!(settings["checkcert"], false);
+    assert_eq!(config.outputs[0].common.minimumpriority, "warning");
+    // An unknown key keeps its spelling, for the error that names it.
+    let yaml = "webhook:\n  address: http://x/\n  Bogus: 1\n";
+    let config = load(&sources(yaml, &[]), KINDS).unwrap();
+    assert!(config.outputs[0].settings.get("Bogus").is_some());
+}
