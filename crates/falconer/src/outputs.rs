@@ -111,6 +111,7 @@ const ORDER: &[&str] = &[
     "gcpchronicle",
     "otlptraces",
     "otlplogs",
+    "otlpmetrics",
     "statsd",
     "dogstatsd",
 ];

@@ -2,7 +2,9 @@
 //! OTLP/HTTP protobuf (the `opentelemetry-proto` message types, sent by Falconer's HTTP
 //! client so the core's retries, batching and dead letters apply):
 //! - [`traces`]: one span per syscall alert, in the trace of its pod or container;
-//! - [`logs`]: one log record per alert.
+//! - [`logs`]: one log record per alert;
+//! - [`metrics`]: falcosidekick's counters (rule matches, requests, deliveries), exported
+//!   periodically as cumulative sums.
 //!
 //! [`common`] holds the shared keys' checks and builders. [`register`] adds the kinds this
 //! build enables.
@@ -10,6 +12,8 @@
 pub mod common;
 #[cfg(feature = "otlplogs")]
 pub mod logs;
+#[cfg(feature = "otlpmetrics")]
+pub mod metrics;
 #[cfg(feature = "otlptraces")]
 pub mod traces;
 
@@ -21,4 +25,6 @@ pub fn register(registry: &mut falconer_core::Registry) {
     registry.insert(traces::KIND);
     #[cfg(feature = "otlplogs")]
     registry.insert(logs::KIND);
+    #[cfg(feature = "otlpmetrics")]
+    registry.insert(metrics::KIND);
 }

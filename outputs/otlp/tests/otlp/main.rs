@@ -4,6 +4,7 @@
 //! family recipe. One test binary.
 
 mod logs;
+mod metrics;
 mod recipe;
 mod traces;
 
