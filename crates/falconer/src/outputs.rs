@@ -38,6 +38,8 @@ pub fn builtin() -> Registry {
     falconer_outputs_gcp::register(&mut registry);
     #[cfg(feature = "family-otlp")]
     falconer_outputs_otlp::register(&mut registry);
+    #[cfg(feature = "family-azure")]
+    falconer_outputs_azure::register(&mut registry);
     in_order(registry)
 }
 
@@ -114,6 +116,7 @@ const ORDER: &[&str] = &[
     "otlpmetrics",
     "statsd",
     "dogstatsd",
+    "azureeventhub",
 ];
 
 /// `registry` sorted by [`ORDER`] (a stable sort: unnamed kinds keep their order, last).
