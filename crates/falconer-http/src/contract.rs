@@ -12,6 +12,24 @@ use falconer_testkit::{
 };
 use serde_json::Value;
 
+/// The settings of the singleton block of `kind` loaded from `env` alone (as falcosidekick
+/// users set them: `SLACK_WEBHOOKURL`, `GCP_CREDENTIALS`), checked to prepare.
+pub fn from_env(kind: OutputKind, env: &[(&str, &str)]) -> Value {
+    let sources = falconer_config::Sources {
+        yaml: None,
+        env: env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+    };
+    let config = falconer_config::load(&sources, &[kind.schema()]).expect("loads");
+    assert_eq!(config.outputs.len(), 1, "the env enables the block");
+    if let Err(e) = kind.prepare(&config.outputs[0]) {
+        panic!("invalid: {e:?}");
+    }
+    config.outputs[0].settings.clone()
+}
+
 /// How long a test waits for requests or a drain.
 pub const WAIT: Duration = Duration::from_secs(20);
 

@@ -33,18 +33,5 @@ fn encoded_body(
     encoder.encode(alert).expect("encodes").body
 }
 
-/// The settings of the singleton block of `kind` loaded from `env` alone, checked to prepare.
-#[allow(dead_code)]
-fn from_env(kind: falconer_core::OutputKind, env: &[(&str, &str)]) -> serde_json::Value {
-    let sources = falconer_config::Sources {
-        yaml: None,
-        env: env
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect(),
-    };
-    let config = falconer_config::load(&sources, &[kind.schema()]).expect("loads");
-    assert_eq!(config.outputs.len(), 1, "the env enables the block");
-    assert!(kind.prepare(&config.outputs[0]).is_ok(), "valid");
-    config.outputs[0].settings.clone()
-}
+#[allow(unused_imports)]
+pub use falconer_http::contract::from_env;

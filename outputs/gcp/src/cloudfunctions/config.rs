@@ -68,11 +68,7 @@ impl OutputConfig for CloudFunctionsConfig {
             );
         }
         check_url("endpoint", &self.endpoint, problems);
-        if !self.credentials.is_empty() {
-            if let Err(e) = crate::common::ServiceAccountKey::parse(self.credentials.expose()) {
-                problems.push("credentials", e.to_string());
-            }
-        }
+        crate::common::check_credentials(&self.credentials, problems);
     }
 
     async fn build(self, cx: BuildContext) -> Result<Arc<dyn Output>, BuildError> {

@@ -4,3 +4,15 @@
 pub mod auth;
 
 pub use auth::{GoogleAuth, GoogleAuthError, ServiceAccountKey};
+
+/// Pushes the problem of `gcp.credentials` when it is set and not a usable key.
+pub fn check_credentials(
+    credentials: &falconer_config::Secret,
+    problems: &mut falconer_core::Problems,
+) {
+    if !credentials.is_empty() {
+        if let Err(e) = ServiceAccountKey::parse(credentials.expose()) {
+            problems.push("credentials", e.to_string());
+        }
+    }
+}

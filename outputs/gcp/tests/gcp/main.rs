@@ -89,22 +89,8 @@ pub fn assert_token_exchange(r: &RecordedRequest, tokens: &RecordingSink) {
     assert_eq!(data.claims.exp - data.claims.iat, 3600);
 }
 
-/// The settings of the singleton block of `kind` loaded from `env` alone, checked to prepare.
-pub fn from_env(kind: falconer_core::OutputKind, env: &[(&str, &str)]) -> serde_json::Value {
-    let sources = falconer_config::Sources {
-        yaml: None,
-        env: env
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect(),
-    };
-    let config = falconer_config::load(&sources, &[kind.schema()]).expect("loads");
-    assert_eq!(config.outputs.len(), 1, "the env enables the block");
-    if let Err(e) = kind.prepare(&config.outputs[0]) {
-        panic!("invalid: {e:?}");
-    }
-    config.outputs[0].settings.clone()
-}
+#[allow(unused_imports)]
+pub use falconer_http::contract::from_env;
 
 #[tokio::test]
 async fn without_a_key_the_token_comes_from_the_metadata_server() {

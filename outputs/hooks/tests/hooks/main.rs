@@ -19,7 +19,6 @@ mod talon;
 #[cfg(feature = "tekton")]
 mod tekton;
 
-use falconer_config::Sources;
 use falconer_core::OutputKind;
 use falconer_http::contract::{assert_one_post, deliver, quick, sample};
 use falconer_testkit::{RecordedRequest, RecordingSink};
@@ -45,18 +44,5 @@ pub async fn assert_payload_post(
     assert_one_post(&got, target, content_type, &body).clone()
 }
 
-/// The settings of the singleton block of `kind` loaded from `env` alone, checked to prepare.
-#[allow(dead_code)]
-pub fn from_env(kind: OutputKind, env: &[(&str, &str)]) -> serde_json::Value {
-    let sources = Sources {
-        yaml: None,
-        env: env
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect(),
-    };
-    let config = falconer_config::load(&sources, &[kind.schema()]).expect("loads");
-    assert_eq!(config.outputs.len(), 1, "the env enables the block");
-    assert!(kind.prepare(&config.outputs[0]).is_ok(), "valid");
-    config.outputs[0].settings.clone()
-}
+#[allow(unused_imports)]
+pub use falconer_http::contract::from_env;

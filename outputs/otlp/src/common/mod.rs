@@ -9,6 +9,49 @@ use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, ArrayValue, Ke
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use serde_json::Value;
 
+/// `true`, for `#[serde(default = …)]`.
+pub fn default_true() -> bool {
+    true
+}
+
+/// Declares an OTLP block's config struct: falcosidekick's keys every signal has
+/// (`endpoint`, `protocol`, `headers`, `timeout`, `extraenvvars`, `tls`, `checkcert`), then
+/// the signal's own fields.
+macro_rules! otlp_config {
+    ($(#[$meta:meta])* pub struct $name:ident { $($fields:tt)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct $name {
+            /// The collector's URL for this signal, path included
+            /// (`http://otel-collector:4318/v1/traces`).
+            pub endpoint: String,
+            /// `http/protobuf` (default). `grpc` is refused: Falconer speaks OTLP over HTTP.
+            #[serde(default)]
+            pub protocol: String,
+            /// Headers of every export, `key=value,key2=value2` (`OTEL_EXPORTER_OTLP_HEADERS`
+            /// form).
+            #[serde(default)]
+            pub headers: String,
+            /// Time limit of an export, milliseconds (default 10000).
+            #[serde(default)]
+            pub timeout: i64,
+            /// Raw `OTEL_*` variables falcosidekick handed to the SDK: accepted, not read
+            /// (logged).
+            #[serde(default)]
+            pub extraenvvars: std::collections::BTreeMap<String, String>,
+            /// TLS to the collector (the URL's scheme decides; kept for falcosidekick configs).
+            #[serde(default)]
+            pub tls: bool,
+            /// Verify the collector's certificate (default true).
+            #[serde(default = "crate::common::default_true")]
+            pub checkcert: bool,
+            $($fields)*
+        }
+    };
+}
+pub(crate) use otlp_config;
+
 /// The content type of OTLP/HTTP protobuf requests.
 pub const PROTOBUF: &str = "application/x-protobuf";
 

@@ -1,12 +1,10 @@
 //! The `otlp.logs` block: falcosidekick's keys (`endpoint`, `protocol`, `headers`,
 //! `timeout`, `extraenvvars`, `tls`, `checkcert`, `synced`).
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use falconer_core::{BuildContext, BuildError, DeliveryDefaults, Output, OutputConfig};
-use serde::Deserialize;
 
 use super::output::Logs;
 use crate::common::{attempt_timeout, check_common, target, warn_extra_env};
@@ -18,37 +16,13 @@ pub const DEFAULT_MAX_BYTES: usize = 2 << 20;
 /// How long a partial batch waits (the Go SDK's log batch processor waits 1 s).
 pub const DEFAULT_LINGER: Duration = Duration::from_secs(1);
 
-fn default_true() -> bool {
-    true
-}
-
-/// Configuration of one OTLP logs instance.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LogsConfig {
-    /// The collector's logs URL, path included (`http://otel-collector:4318/v1/logs`).
-    pub endpoint: String,
-    /// `http/protobuf` (default). `grpc` is refused: Falconer speaks OTLP over HTTP.
-    #[serde(default)]
-    pub protocol: String,
-    /// Headers of every export, `key=value,key2=value2` (`OTEL_EXPORTER_OTLP_HEADERS` form).
-    #[serde(default)]
-    pub headers: String,
-    /// Time limit of an export, milliseconds (default 10000).
-    #[serde(default)]
-    pub timeout: i64,
-    /// Raw `OTEL_*` variables falcosidekick handed to the SDK: accepted, not read (logged).
-    #[serde(default)]
-    pub extraenvvars: BTreeMap<String, String>,
-    /// TLS to the collector (the URL's scheme decides; kept for falcosidekick configs).
-    #[serde(default)]
-    pub tls: bool,
-    /// Verify the collector's certificate (default true).
-    #[serde(default = "default_true")]
-    pub checkcert: bool,
-    /// Export each record alone, at once, instead of in batches.
-    #[serde(default)]
-    pub synced: bool,
+crate::common::otlp_config! {
+    /// Configuration of one OTLP logs instance.
+    pub struct LogsConfig {
+        /// Export each record alone, at once, instead of in batches.
+        #[serde(default)]
+        pub synced: bool,
+    }
 }
 
 #[async_trait::async_trait]

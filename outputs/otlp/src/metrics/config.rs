@@ -8,50 +8,25 @@ use std::time::Duration;
 
 use falconer_config::GoDuration;
 use falconer_core::{BuildContext, BuildError, DeliveryDefaults, Output, OutputConfig};
-use serde::Deserialize;
 
 use super::output::{spawn_export, Meter, Metrics};
 use crate::common::{attempt_timeout, check_common, target, warn_extra_env};
-
-fn default_true() -> bool {
-    true
-}
 
 fn default_interval() -> GoDuration {
     GoDuration(Duration::from_secs(60))
 }
 
-/// Configuration of one OTLP metrics instance.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MetricsConfig {
-    /// The collector's metrics URL, path included (`http://otel-collector:4318/v1/metrics`).
-    pub endpoint: String,
-    /// `http/protobuf` (default). `grpc` is refused: Falconer speaks OTLP over HTTP.
-    #[serde(default)]
-    pub protocol: String,
-    /// Headers of every export, `key=value,key2=value2`.
-    #[serde(default)]
-    pub headers: String,
-    /// Time limit of an export, milliseconds (default 10000).
-    #[serde(default)]
-    pub timeout: i64,
-    /// Raw `OTEL_*` variables falcosidekick handed to the SDK: accepted, not read (logged).
-    #[serde(default)]
-    pub extraenvvars: BTreeMap<String, String>,
-    /// TLS to the collector (the URL's scheme decides; kept for falcosidekick configs).
-    #[serde(default)]
-    pub tls: bool,
-    /// Verify the collector's certificate (default true).
-    #[serde(default = "default_true")]
-    pub checkcert: bool,
-    /// Output fields added as attributes of `falcosecurity_falco_rules_matches_total`
-    /// (a comma list or a YAML list).
-    #[serde(default)]
-    pub extraattributes: Vec<String>,
-    /// Falconer: how often the counts are exported (default `60s`, the Go SDK's).
-    #[serde(default = "default_interval")]
-    pub exportinterval: GoDuration,
+crate::common::otlp_config! {
+    /// Configuration of one OTLP metrics instance.
+    pub struct MetricsConfig {
+        /// Output fields added as attributes of `falcosecurity_falco_rules_matches_total`
+        /// (a comma list or a YAML list).
+        #[serde(default)]
+        pub extraattributes: Vec<String>,
+        /// Falconer: how often the counts are exported (default `60s`, the Go SDK's).
+        #[serde(default = "default_interval")]
+        pub exportinterval: GoDuration,
+    }
 }
 
 #[async_trait::async_trait]

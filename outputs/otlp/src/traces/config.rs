@@ -1,12 +1,10 @@
 //! The `otlp.traces` block: falcosidekick's keys (`endpoint`, `protocol`, `headers`,
 //! `timeout`, `extraenvvars`, `tls`, `checkcert`, `synced`, `duration`).
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use falconer_core::{BuildContext, BuildError, DeliveryDefaults, Output, OutputConfig};
-use serde::Deserialize;
 
 use super::output::Traces;
 use crate::common::{attempt_timeout, check_common, target, warn_extra_env};
@@ -18,45 +16,21 @@ pub const DEFAULT_MAX_BYTES: usize = 2 << 20;
 /// How long a partial batch waits (the Go SDK's batch processor waits 5 s).
 pub const DEFAULT_LINGER: Duration = Duration::from_secs(5);
 
-fn default_true() -> bool {
-    true
-}
-
 fn default_duration() -> i64 {
     1000
 }
 
-/// Configuration of one OTLP traces instance.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TracesConfig {
-    /// The collector's traces URL, path included (`http://otel-collector:4318/v1/traces`).
-    pub endpoint: String,
-    /// `http/protobuf` (default). `grpc` is refused: Falconer speaks OTLP over HTTP.
-    #[serde(default)]
-    pub protocol: String,
-    /// Headers of every export, `key=value,key2=value2` (`OTEL_EXPORTER_OTLP_HEADERS` form).
-    #[serde(default)]
-    pub headers: String,
-    /// Time limit of an export, milliseconds (default 10000).
-    #[serde(default)]
-    pub timeout: i64,
-    /// Raw `OTEL_*` variables falcosidekick handed to the SDK: accepted, not read (logged).
-    #[serde(default)]
-    pub extraenvvars: BTreeMap<String, String>,
-    /// TLS to the collector (the URL's scheme decides; kept for falcosidekick configs).
-    #[serde(default)]
-    pub tls: bool,
-    /// Verify the collector's certificate (default true).
-    #[serde(default = "default_true")]
-    pub checkcert: bool,
-    /// Export each span alone, at once (falcosidekick's synchronous exporter), instead of in
-    /// batches.
-    #[serde(default)]
-    pub synced: bool,
-    /// How long each span lasts, milliseconds (default 1000).
-    #[serde(default = "default_duration")]
-    pub duration: i64,
+crate::common::otlp_config! {
+    /// Configuration of one OTLP traces instance.
+    pub struct TracesConfig {
+        /// Export each span alone, at once (falcosidekick's synchronous exporter), instead of in
+        /// batches.
+        #[serde(default)]
+        pub synced: bool,
+        /// How long each span lasts, milliseconds (default 1000).
+        #[serde(default = "default_duration")]
+        pub duration: i64,
+    }
 }
 
 #[async_trait::async_trait]

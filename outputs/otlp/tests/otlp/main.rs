@@ -81,19 +81,5 @@ pub async fn assert_retries_then_final(kind: falconer_core::OutputKind, endpoint
     );
 }
 
-/// The settings of the singleton block of `kind` loaded from `env` alone, checked to prepare.
-pub fn from_env(kind: falconer_core::OutputKind, env: &[(&str, &str)]) -> serde_json::Value {
-    let sources = falconer_config::Sources {
-        yaml: None,
-        env: env
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect(),
-    };
-    let config = falconer_config::load(&sources, &[kind.schema()]).expect("loads");
-    assert_eq!(config.outputs.len(), 1, "the env enables the block");
-    if let Err(e) = kind.prepare(&config.outputs[0]) {
-        panic!("invalid: {e:?}");
-    }
-    config.outputs[0].settings.clone()
-}
+#[allow(unused_imports)]
+pub use falconer_http::contract::from_env;
