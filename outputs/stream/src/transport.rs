@@ -3,6 +3,12 @@
 //! timed-out write (the core drops the attempt) never leaves half a frame on a connection that
 //! is reused: the next attempt dials again.
 
+// A build with only some of the stream kinds uses only some of the protocols.
+#![cfg_attr(
+    not(all(feature = "syslog", feature = "logstash", feature = "wavefront")),
+    allow(dead_code)
+)]
+
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
