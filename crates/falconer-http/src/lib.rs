@@ -31,6 +31,7 @@ pub mod recipe;
 mod regional;
 #[cfg(test)]
 mod tests;
+mod token;
 
 pub use classify::{classify_response, parse_retry_after, read_success, MAX_ERROR_BODY_BYTES};
 pub use client::{
@@ -42,3 +43,4 @@ pub use kit::{
     UrlError,
 };
 pub use regional::{Region, RegionalApi};
+pub use token::{token_error, BearerToken, TokenCache};

@@ -7,24 +7,25 @@
 //! 3. managed identity: the instance metadata service (`AZURE_CLIENT_ID`, else
 //!    `azure.podidentityclientid`, picks a user-assigned identity).
 //!
-//! Tokens for `<resource>/.default` are cached until a minute before they expire; a request
-//! the service refuses with 401 drops the cached token so the retry fetches a new one.
+//! Tokens for `<resource>/.default` are cached ([`TokenCache`]) until a minute before they
+//! expire; a request the service refuses with 401 drops the cached token so the retry
+//! fetches a new one.
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
 use falconer_core::{BuildContext, BuildError, SendError};
-use falconer_http::{HttpKeys, HttpTarget, TargetOptions};
-use http::header::{HeaderMap, HeaderValue, AUTHORIZATION};
+use falconer_http::{token_error, BearerToken, HttpKeys, HttpTarget, TargetOptions, TokenCache};
+use http::header::HeaderMap;
 use serde::Deserialize;
 
 /// Where Entra ID tokens are asked for, unless `AZURE_AUTHORITY_HOST` says otherwise.
 pub const AUTHORITY_HOST: &str = "https://login.microsoftonline.com";
 /// The instance metadata service's token endpoint.
 pub const IMDS_TOKEN: &str = "http://169.254.169.254/metadata/identity/oauth2/token";
-/// A token is renewed this long before it expires.
-const RENEW_BEFORE: Duration = Duration::from_secs(60);
+/// Bytes of a service's answer read at most.
+const MAX_ANSWER: usize = 1 << 20;
 /// Bytes of a token answer read at most.
 const MAX_TOKEN_ANSWER: usize = 64 << 10;
 
@@ -103,18 +104,13 @@ struct TokenAnswer {
     expires_in: Option<Seconds>,
 }
 
-struct Cached {
-    header: HeaderValue,
-    renew_at: Instant,
-}
-
 /// Access tokens of one Azure output instance.
 pub struct AzureAuth {
     credential: Credential,
     resource: String,
     /// The token endpoint (Entra ID's for the tenant, or the metadata service).
     fetch: HttpTarget,
-    cached: tokio::sync::Mutex<Option<Cached>>,
+    tokens: TokenCache,
 }
 
 impl std::fmt::Debug for AzureAuth {
@@ -195,7 +191,7 @@ impl AzureAuth {
             credential,
             resource: resource.to_owned(),
             fetch,
-            cached: tokio::sync::Mutex::new(None),
+            tokens: TokenCache::default(),
         })
     }
 
@@ -224,12 +220,12 @@ impl AzureAuth {
         }
     }
 
-    async fn fetch(&self) -> Result<Cached, SendError> {
+    async fn fetch(&self) -> Result<BearerToken, SendError> {
         let answer = self
             .fetch
             .send_reading(Bytes::from(self.request_body()?), MAX_TOKEN_ANSWER)
             .await
-            .map_err(token_error)?;
+            .map_err(|e| token_error("Microsoft Entra ID", e))?;
         let token: TokenAnswer = serde_json::from_slice(&answer).map_err(|e| {
             SendError::Other(format!("the token answer is not a token: {e}").into())
         })?;
@@ -238,26 +234,15 @@ impl AzureAuth {
             Some(Seconds::Text(t)) => t.trim().parse().unwrap_or(3600),
             None => 3600,
         };
-        let mut header = HeaderValue::from_str(&format!("Bearer {}", token.access_token))
-            .map_err(|_| SendError::Other("the access token is not a header value".into()))?;
-        header.set_sensitive(true);
-        Ok(Cached {
-            header,
-            renew_at: Instant::now() + Duration::from_secs(seconds).saturating_sub(RENEW_BEFORE),
+        Ok(BearerToken {
+            token: token.access_token,
+            lifetime: Duration::from_secs(seconds),
         })
     }
 
     /// The `Authorization` header of a request: the cached token, or a new one.
     pub async fn headers(&self) -> Result<HeaderMap, SendError> {
-        let mut cached = self.cached.lock().await;
-        if cached.as_ref().is_none_or(|c| Instant::now() >= c.renew_at) {
-            *cached = Some(self.fetch().await?);
-        }
-        let mut headers = HeaderMap::new();
-        if let Some(c) = cached.as_ref() {
-            headers.insert(AUTHORIZATION, c.header.clone());
-        }
-        Ok(headers)
+        self.tokens.headers(|| self.fetch()).await
     }
 
     /// Sends `body` to `target` with a token, adding `extra` headers. A 401 drops the token
@@ -268,33 +253,9 @@ impl AzureAuth {
         body: Bytes,
         extra: HeaderMap,
     ) -> Result<(), SendError> {
-        let mut headers = self.headers().await?;
-        headers.extend(extra);
-        match target.send_with_headers(body, headers).await {
-            Err(SendError::Status { status, body, .. })
-                if status == http::StatusCode::UNAUTHORIZED =>
-            {
-                *self.cached.lock().await = None;
-                Err(SendError::Other(
-                    format!("the access token was refused (401: {body}); the retry uses a new one")
-                        .into(),
-                ))
-            }
-            other => other,
-        }
-    }
-}
-
-/// A failed token request: its own reason first, so a dead letter says what to fix.
-fn token_error(e: SendError) -> SendError {
-    match e {
-        SendError::Status { status, body, .. }
-            if status.is_client_error() && status != http::StatusCode::TOO_MANY_REQUESTS =>
-        {
-            SendError::Rejected(format!(
-                "Microsoft Entra ID refused the credentials ({status}): {body}"
-            ))
-        }
-        other => other,
+        self.tokens
+            .send(target, body, extra, MAX_ANSWER, || self.fetch())
+            .await
+            .map(|_| ())
     }
 }

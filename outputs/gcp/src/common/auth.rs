@@ -7,16 +7,16 @@
 //!   GKE workload identity gives one (`GCE_METADATA_HOST` overrides its address, as in
 //!   Google's libraries).
 //!
-//! Tokens are cached until a minute before they expire; a request Google refuses with 401
-//! drops the cached token so the retry fetches a new one.
+//! Tokens are cached ([`TokenCache`]) until a minute before they expire; a request Google
+//! refuses with 401 drops the cached token so the retry fetches a new one.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use base64::Engine as _;
 use bytes::Bytes;
 use falconer_core::{BuildContext, BuildError, SendError};
-use falconer_http::{HttpKeys, HttpTarget, TargetOptions};
-use http::header::{HeaderMap, HeaderValue, AUTHORIZATION};
+use falconer_http::{token_error, BearerToken, HttpKeys, HttpTarget, TargetOptions, TokenCache};
+use http::header::HeaderMap;
 use serde::Deserialize;
 
 /// The scope every token is asked for.
@@ -25,8 +25,6 @@ pub const SCOPE: &str = "https://www.googleapis.com/auth/cloud-platform";
 pub const DEFAULT_TOKEN_URI: &str = "https://oauth2.googleapis.com/token";
 /// The metadata server's address, unless `GCE_METADATA_HOST` names another.
 pub const METADATA_HOST: &str = "metadata.google.internal";
-/// A token is renewed this long before it expires.
-const RENEW_BEFORE: Duration = Duration::from_secs(60);
 /// Bytes of a token answer read at most.
 const MAX_TOKEN_ANSWER: usize = 64 << 10;
 /// The grant of a signed JWT, form-encoded.
@@ -119,15 +117,10 @@ enum Source {
     Metadata { fetch: HttpTarget },
 }
 
-struct Cached {
-    header: HeaderValue,
-    renew_at: Instant,
-}
-
 /// Access tokens for one GCP output instance.
 pub struct GoogleAuth {
     source: Source,
-    cached: tokio::sync::Mutex<Option<Cached>>,
+    tokens: TokenCache,
 }
 
 impl std::fmt::Debug for GoogleAuth {
@@ -186,7 +179,7 @@ impl GoogleAuth {
         };
         Ok(GoogleAuth {
             source,
-            cached: tokio::sync::Mutex::new(None),
+            tokens: TokenCache::default(),
         })
     }
 
@@ -205,7 +198,7 @@ impl GoogleAuth {
             .map_err(|e| BuildError::new(&cx.path, e))?;
         Ok(GoogleAuth {
             source: Source::Metadata { fetch },
-            cached: tokio::sync::Mutex::new(None),
+            tokens: TokenCache::default(),
         })
     }
 
@@ -232,7 +225,7 @@ impl GoogleAuth {
     }
 
     /// Asks for a new token.
-    async fn fetch(&self) -> Result<Cached, SendError> {
+    async fn fetch(&self) -> Result<BearerToken, SendError> {
         let answer = match &self.source {
             Source::ServiceAccount {
                 email,
@@ -250,73 +243,31 @@ impl GoogleAuth {
             }
             Source::Metadata { fetch } => fetch.send_reading(Bytes::new(), MAX_TOKEN_ANSWER).await,
         }
-        .map_err(token_error)?;
+        .map_err(|e| token_error("Google", e))?;
         let token: TokenAnswer = serde_json::from_slice(&answer).map_err(|e| {
             SendError::Other(format!("Google's token answer is not a token: {e}").into())
         })?;
-        let header = HeaderValue::from_str(&format!("Bearer {}", token.access_token))
-            .map_err(|_| SendError::Other("Google's access token is not a header value".into()))?;
-        let lifetime = Duration::from_secs(token.expires_in.unwrap_or(3600));
-        Ok(Cached {
-            header,
-            renew_at: Instant::now() + lifetime.saturating_sub(RENEW_BEFORE),
+        Ok(BearerToken {
+            token: token.access_token,
+            lifetime: Duration::from_secs(token.expires_in.unwrap_or(3600)),
         })
     }
 
     /// The `Authorization` header of a request: the cached token, or a new one.
     pub async fn headers(&self) -> Result<HeaderMap, SendError> {
-        let mut cached = self.cached.lock().await;
-        let fresh = cached.as_ref().is_some_and(|c| Instant::now() < c.renew_at);
-        if !fresh {
-            *cached = Some(self.fetch().await?);
-        }
-        let mut headers = HeaderMap::new();
-        if let Some(c) = cached.as_ref() {
-            let mut value = c.header.clone();
-            value.set_sensitive(true);
-            headers.insert(AUTHORIZATION, value);
-        }
-        Ok(headers)
+        self.tokens.headers(|| self.fetch()).await
     }
 
     /// Sends `body` to `target` with a token and returns the 2xx answer (at most `limit`
-    /// bytes). A 401 drops the token and is retried with a new one (an expired or revoked
-    /// token is not the alert's fault).
+    /// bytes). A 401 drops the token and is retried with a new one.
     pub async fn send(
         &self,
         target: &HttpTarget,
         body: Bytes,
         limit: usize,
     ) -> Result<Bytes, SendError> {
-        let headers = self.headers().await?;
-        match target.send_reading_with_headers(body, headers, limit).await {
-            Err(SendError::Status { status, body, .. })
-                if status == http::StatusCode::UNAUTHORIZED =>
-            {
-                *self.cached.lock().await = None;
-                Err(SendError::Other(
-                    format!(
-                        "Google refused the access token (401: {body}); the retry uses a new one"
-                    )
-                    .into(),
-                ))
-            }
-            other => other,
-        }
-    }
-}
-
-/// A failed token request: its own reason first, so a dead letter says what to fix.
-fn token_error(e: SendError) -> SendError {
-    match e {
-        SendError::Status {
-            status,
-            body,
-            retry_after,
-        } if status.is_client_error() && status != http::StatusCode::TOO_MANY_REQUESTS => {
-            let _ = retry_after;
-            SendError::Rejected(format!("Google refused the credentials ({status}): {body}"))
-        }
-        other => other,
+        self.tokens
+            .send(target, body, HeaderMap::new(), limit, || self.fetch())
+            .await
     }
 }
