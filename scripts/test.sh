@@ -11,7 +11,8 @@
 #   - chromium and chromium-driver (Debian packages), the headless browser the web UI's
 #     browser test drives;
 #   - aiosmtpd (PyPI), the SMTP server the smtp output is tested against;
-#   - moto[server] (PyPI), the AWS API emulator the AWS outputs are tested against.
+#   - moto[server] (PyPI), the AWS API emulator the AWS outputs are tested against;
+#   - pyarrow (PyPI), which reads back the Parquet objects of the AWS Security Lake output.
 # Extra arguments go to `cargo test` (e.g. `scripts/test.sh -p falconer-core`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,6 +51,11 @@ fi
 # moto_server on a free loopback port.
 if ! python3 -c 'import moto.server, flask, flask_cors' >/dev/null 2>&1; then
   python3 -m pip install --quiet --disable-pip-version-check 'moto[server]>=5.1,<6'
+fi
+
+# pyarrow: an independent Parquet reader for the AWS Security Lake output's objects.
+if ! python3 -c 'import pyarrow.parquet' >/dev/null 2>&1; then
+  python3 -m pip install --quiet --disable-pip-version-check 'pyarrow>=14'
 fi
 
 scripts/services.sh

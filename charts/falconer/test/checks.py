@@ -213,6 +213,26 @@ def cmd_rendered(manifests, workdir):
             problems.append(f"ui.auth.usersfile {users_file} is on no volume of the pod")
         if not any(isinstance(o, dict) and o.get("type") == "webui" and not o.get("url") for o in config.get("outputs") or []):
             problems.append("the UI is on but no webui output writes into its store")
+    # The policyreport output: the pod's token, and a ClusterRole on the reports bound to it.
+    pr = config.get("policyreport")
+    roles = [r for r in by_kind.get("ClusterRole", []) if any("wgpolicyk8s.io" in (x.get("apiGroups") or []) for x in r.get("rules") or [])]
+    if isinstance(pr, dict) and str(pr.get("enabled")).lower() == "true":
+        if spec.get("automountServiceAccountToken") is not True:
+            problems.append("policyreport is enabled but the pod mounts no service account token")
+        sa = spec.get("serviceAccountName")
+        bound = [
+            b for b in by_kind.get("ClusterRoleBinding", [])
+            if any(r["metadata"]["name"] == b["roleRef"]["name"] for r in roles)
+            and any(x.get("kind") == "ServiceAccount" and x.get("name") == sa for x in b.get("subjects") or [])
+        ]
+        verbs = {v for r in roles for x in r["rules"] for v in x.get("verbs") or []}
+        kinds = {k for r in roles for x in r["rules"] for k in x.get("resources") or []}
+        if not bound or not {"get", "create", "update"} <= verbs or not {"policyreports", "clusterpolicyreports"} <= kinds:
+            problems.append("policyreport is enabled but no ClusterRole (get, create, update on policyreports and clusterpolicyreports) is bound to the pod's service account")
+        else:
+            print(f"  ok: policyreport: token mounted, ClusterRole {roles[0]['metadata']['name']} bound to {sa}")
+    elif roles:
+        problems.append("a ClusterRole on wgpolicyk8s.io is rendered but policyreport is not enabled")
     for name, value in secret_env.items():
         for d in by_kind.get("ConfigMap", []):
             if len(value) > 8 and value in json.dumps(d.get("data") or {}):

@@ -40,6 +40,8 @@ pub fn builtin() -> Registry {
     falconer_outputs_otlp::register(&mut registry);
     #[cfg(feature = "family-azure")]
     falconer_outputs_azure::register(&mut registry);
+    #[cfg(feature = "family-kubernetes")]
+    falconer_outputs_kubernetes::register(&mut registry);
     in_order(registry)
 }
 
@@ -117,6 +119,8 @@ const ORDER: &[&str] = &[
     "statsd",
     "dogstatsd",
     "azureeventhub",
+    "securitylake",
+    "policyreport",
 ];
 
 /// `registry` sorted by [`ORDER`] (a stable sort: unnamed kinds keep their order, last).

@@ -12,6 +12,8 @@
 //!   per batch;
 //! - [`kinesis`]: the alert payloads as records, batched in `PutRecords`, partition key the
 //!   alert UUID or a template;
+//! - [`securitylake`]: OCSF Security Finding records, one Parquet object per batch, in an
+//!   AWS Security Lake custom source's bucket;
 //! - [`yandex`]: Yandex Cloud's Object Storage (`yandexs3`) and Data Streams
 //!   (`yandexdatastreams`) through the S3 and Kinesis outputs.
 //!
@@ -29,6 +31,8 @@ pub mod kinesis;
 pub mod lambda;
 #[cfg(any(feature = "s3", feature = "yandexs3"))]
 pub mod s3;
+#[cfg(feature = "securitylake")]
+pub mod securitylake;
 #[cfg(feature = "sns")]
 pub mod sns;
 #[cfg(feature = "sqs")]
@@ -56,4 +60,6 @@ pub fn register(registry: &mut falconer_core::Registry) {
     registry.insert(yandex::s3::KIND);
     #[cfg(feature = "yandexdatastreams")]
     registry.insert(yandex::datastreams::KIND);
+    #[cfg(feature = "securitylake")]
+    registry.insert(securitylake::KIND);
 }

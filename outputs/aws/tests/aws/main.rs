@@ -13,6 +13,8 @@ mod moto;
 mod recipe;
 #[cfg(feature = "s3")]
 mod s3;
+#[cfg(feature = "securitylake")]
+mod securitylake;
 #[cfg(feature = "sns")]
 mod sns;
 #[cfg(feature = "sqs")]
