@@ -157,10 +157,17 @@ pub(crate) async fn search(
         }
         body.push_str(e);
     }
+    // Falconer: `"estimated":true` when a free-text search's `all` is extrapolated (past
+    // EXACT_MATCHES matches).
     body.push_str(&format!(
-        "],\"statistics\":{{\"returned\":{},\"all\":{}}},\"dropped\":{}",
+        "],\"statistics\":{{\"returned\":{},\"all\":{}{}}},\"dropped\":{}",
         page.events.len(),
         page.all,
+        if page.estimated {
+            ",\"estimated\":true"
+        } else {
+            ""
+        },
         dropped.to_json()
     ));
     // Falconer: where the next page starts (`cursor=`), when this one is full.

@@ -453,3 +453,76 @@ async fn identical_times_sqlite() {
 async fn identical_times_postgres() {
     identical_times(Backend::Postgres).await;
 }
+
+/// A free-text search counts its matches exactly up to `EXACT_MATCHES`, and past it
+/// extrapolates (`estimated`), both through the word index and through a substring walk;
+/// the page itself stays exact.
+async fn estimated_free_text_counts(backend: Backend) {
+    use falconer_webui::store::EXACT_MATCHES;
+    let ui = start_with_user(backend).await;
+    // 24,000 alerts one second apart, every other one of rule "Write below etc".
+    let total = 24_000u128;
+    let alerts: Vec<Arc<Alert>> = (1..=total)
+        .map(|n| {
+            let rule = if n % 2 == 1 {
+                "Write below etc"
+            } else {
+                "Read ssh"
+            };
+            alert(n, "Warning", rule, "node-1", &[], n as i64)
+        })
+        .collect();
+    for chunk in alerts.chunks(500) {
+        assert_eq!(ui.store.insert(chunk).await.expect("insert"), 500);
+    }
+    let search = |terms: &[&str]| Query {
+        terms: terms.iter().map(|t| (*t).to_owned()).collect(),
+        limit: 100,
+        ..Query::default()
+    };
+    let writes = (total / 2) as u64;
+    assert!(writes > EXACT_MATCHES);
+    for term in ["write", "et"] {
+        let page = ui.store.search(&search(&[term])).await.expect("search");
+        assert!(
+            page.estimated,
+            "{term}: {} matches counted exactly",
+            page.all
+        );
+        let off = page.all.abs_diff(writes) as f64 / writes as f64;
+        assert!(off < 0.02, "{term}: estimated {} for {writes}", page.all);
+        assert_eq!(page.events.len(), 100, "{term}");
+        for (i, e) in page.events.iter().enumerate() {
+            let v: Value = serde_json::from_str(e).expect("JSON");
+            assert_eq!(v["rule"], "Write below etc", "{term}: event {i}");
+            // Newest first: uuid numbers 1, 3, 5, … (alert n is n seconds old).
+            let n = 2 * i as u128 + 1;
+            assert_eq!(
+                v["uuid"],
+                format!("00000000-0000-0000-0000-{n:012x}"),
+                "{term}"
+            );
+        }
+        // The count endpoint stays exact.
+        assert_eq!(
+            ui.store.count(&search(&[term])).await.expect("count"),
+            writes,
+            "{term}"
+        );
+    }
+    // Fewer matches than the cap: exact (cat77, cat770-cat779, cat7700-cat7799).
+    let page = ui.store.search(&search(&["cat77"])).await.expect("search");
+    assert!(!page.estimated);
+    assert_eq!(page.all, 111);
+    ui.cleanup().await;
+}
+
+#[tokio::test]
+async fn estimated_free_text_counts_sqlite() {
+    estimated_free_text_counts(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn estimated_free_text_counts_postgres() {
+    estimated_free_text_counts(Backend::Postgres).await;
+}

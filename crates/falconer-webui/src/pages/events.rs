@@ -203,8 +203,17 @@ pub(crate) async fn list(
     };
     let _ = write!(
         body,
-        "<div class=\"toolbar\"><span id=\"matching\"><b>{}</b> events</span>{}<span class=\"grow\"></span>\
+        "<div class=\"toolbar\"><span id=\"matching\"{}><b>{}{}</b> events</span>{}<span class=\"grow\"></span>\
          <span>Export: <a id=\"export-csv\" href=\"{}\">CSV</a> · <a id=\"export-ndjson\" href=\"{}\">NDJSON</a> · <a id=\"export-json\" href=\"{}\">JSON</a></span></div>",
+        if result.estimated {
+            format!(
+                " title=\"estimated: the newest {} matches are counted, the rest extrapolated over the time range\"",
+                crate::store::EXACT_MATCHES
+            )
+        } else {
+            String::new()
+        },
+        if result.estimated { "≈ " } else { "" },
         result.all,
         if refresh > 0 {
             format!(" <span class=\"muted\" id=\"refreshing\">· refreshes every {refresh}s</span>")

@@ -36,11 +36,31 @@ pub use silences::{SilenceAdded, SilenceRecord, SilenceState};
 pub struct Page {
     /// Events (their JSON as stored), newest first.
     pub events: Vec<String>,
-    /// Events matching the query, all pages together.
+    /// Events matching the query, all pages together (estimated when `estimated`).
     pub all: u64,
+    /// `all` is an estimate: a free-text search counts its matches exactly up to
+    /// [`EXACT_MATCHES`], then extrapolates over the rest of the time range.
+    pub estimated: bool,
     /// When the page is full: the position after its last event, for the next page
     /// ([`Query::cursor`]); opaque.
     pub next: Option<String>,
+}
+
+/// Free-text matches a search counts one by one; past this many, `Page::all` is estimated
+/// (the matches' share of the newest events of the range, times the range's events), so
+/// that a word in every event costs what a page of it costs.
+pub const EXACT_MATCHES: u64 = 10_000;
+
+/// The estimated matches of a range of `window` events (from the counts) when `found`
+/// matches were among its newest `newer` events: at least `found`, at most `window`.
+pub(crate) fn estimate_matches(found: u64, newer: u64, window: u64) -> u64 {
+    if newer == 0 {
+        return found;
+    }
+    let scaled = u128::from(found) * u128::from(window) / u128::from(newer);
+    u64::try_from(scaled)
+        .unwrap_or(u64::MAX)
+        .clamp(found, window.max(found))
 }
 
 /// One cell of the timeline: bucket index, priority (or source, see [`TimelineBy`]), count.
@@ -248,4 +268,19 @@ pub fn spawn_retention(store: &Store, retention: Retention) -> tokio::task::Join
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::estimate_matches;
+
+    #[test]
+    fn an_estimate_scales_the_share_of_the_newest_events_and_stays_in_bounds() {
+        // 10,000 matches among the newest 20,000 of 1,000,000 events: half of them.
+        assert_eq!(estimate_matches(10_000, 20_000, 1_000_000), 500_000);
+        // Never fewer than found, never more than the window.
+        assert_eq!(estimate_matches(10_000, 10_000, 9_000), 10_000);
+        assert_eq!(estimate_matches(10_000, 5_000, 1_000_000), 1_000_000);
+        assert_eq!(estimate_matches(10_000, 0, 1_000_000), 10_000);
+    }
 }

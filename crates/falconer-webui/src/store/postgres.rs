@@ -30,8 +30,8 @@ use super::drops::{drops_cutoff, merge, minute_bounds, DEFAULT_KEEP_US};
 use super::silences::{SilenceSignal, DEFAULT_SILENCE_KEEP_US};
 use super::text::{self, Term};
 use super::{
-    DropCount, Drops, EventStore, Page, SilenceAdded, SilenceRecord, StoreError, TimelineBy,
-    TimelineCell,
+    estimate_matches, DropCount, Drops, EventStore, Page, SilenceAdded, SilenceRecord, StoreError,
+    TimelineBy, TimelineCell, EXACT_MATCHES,
 };
 use crate::event::Row;
 use crate::query::{like_pattern, GroupBy, Query};
@@ -885,6 +885,49 @@ impl PgStore {
         self.load_ids(client, &hosts, &series).await
     }
 
+    /// The events matching `q` (with free-text terms), counted newest first up to
+    /// [`EXACT_MATCHES`], then estimated from the counts of its filter; true when estimated.
+    async fn matches_capped(
+        &self,
+        client: &tokio_postgres::Client,
+        q: &Query,
+    ) -> Result<(u64, bool), StoreError> {
+        let (catalog, sel) = self.select(client, q).await?;
+        if sel.is_empty() {
+            return Ok((0, false));
+        }
+        let (from, to) = agg::range_of(q.from_us, q.to_us);
+        let mut p = Params::default();
+        let w = event_filter(q, &sel, &catalog, from, to, &mut p);
+        let cap = i64::try_from(EXACT_MATCHES).unwrap_or(i64::MAX);
+        let sql = format!(
+            "SELECT COUNT(*)::int8, MIN(ts) FROM (SELECT e.ts FROM {} e WHERE {w}
+             ORDER BY e.ts DESC, e.id DESC LIMIT {}) newest",
+            self.table,
+            p.push(cap)
+        );
+        let row = client.query_one(&sql, &p.refs()).await?;
+        let found = u(row.get::<_, i64>(0));
+        let oldest: Option<i64> = row.get(1);
+        match oldest {
+            Some(oldest) if found >= EXACT_MATCHES => {
+                let mut ranges = PlanArrays::default();
+                ranges.add(0, from, to);
+                ranges.add(1, oldest.max(from), to);
+                let tally = self.tally(client, &ranges, &sel, false).await?;
+                let of = |tag: i32| -> u64 {
+                    tally
+                        .iter()
+                        .filter(|((t, _, _), _)| *t == tag)
+                        .map(|(_, n)| *n)
+                        .sum()
+                };
+                Ok((estimate_matches(found, of(1), of(0)), true))
+            }
+            _ => Ok((found, false)),
+        }
+    }
+
     /// The counts of `q` (one range, tag 0) per (host or 0, series): from the counts
     /// without free-text terms, else from the matching events.
     async fn counts(
@@ -1005,8 +1048,12 @@ impl EventStore for PgStore {
 
     async fn search(&self, q: &Query) -> Result<Page, StoreError> {
         let client = self.pool.get().await.map_err(pool_error)?;
-        let (_, tally) = self.counts(&client, q, false).await?;
-        let all: u64 = tally.values().sum();
+        let (all, estimated) = if q.terms.is_empty() {
+            let (_, tally) = self.counts(&client, q, false).await?;
+            (tally.values().sum(), false)
+        } else {
+            self.matches_capped(&client, q).await?
+        };
         if all == 0 {
             return Ok(Page::default());
         }
@@ -1040,6 +1087,7 @@ impl EventStore for PgStore {
         Ok(Page {
             events: rows.iter().map(|r| r.get(0)).collect(),
             all,
+            estimated,
             next,
         })
     }

@@ -42,8 +42,8 @@ use super::drops::{drops_cutoff, merge, minute_bounds, DEFAULT_KEEP_US};
 use super::silences::{SilenceSignal, DEFAULT_SILENCE_KEEP_US};
 use super::text::{self, Term};
 use super::{
-    DropCount, Drops, EventStore, Page, SilenceAdded, SilenceRecord, StoreError, TimelineBy,
-    TimelineCell,
+    estimate_matches, DropCount, Drops, EventStore, Page, SilenceAdded, SilenceRecord, StoreError,
+    TimelineBy, TimelineCell, EXACT_MATCHES,
 };
 use crate::event::Row;
 use crate::query::{GroupBy, Query};
@@ -1206,6 +1206,50 @@ impl<'a> Reader<'a> {
         Ok(ids)
     }
 
+    /// Events matching a word-index expression (which includes `sel`'s hosts and series) in
+    /// `[from, to)`, counted newest first up to [`EXACT_MATCHES`], then estimated from the
+    /// counts of `sel`; true when estimated.
+    fn fts_count_capped(
+        &self,
+        expr: &str,
+        from: i64,
+        to: i64,
+        sel: &Selection,
+    ) -> Result<(u64, bool), StoreError> {
+        let (found, oldest): (i64, Option<i64>) = self
+            .conn
+            .prepare_cached(
+                "SELECT COUNT(*), MIN(rowid) FROM (SELECT rowid FROM ev_words
+                 WHERE ev_words MATCH ?1 AND rowid >= ?2 AND rowid < ?3 ORDER BY rowid DESC LIMIT ?4)",
+            )?
+            .query_row(
+                params![expr, key_of(from), key_of(to), EXACT_MATCHES as i64],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+        let found = found.unsigned_abs();
+        match oldest {
+            Some(oldest) if found >= EXACT_MATCHES => {
+                Ok((self.estimate(found, ts_of(oldest), from, to, sel)?, true))
+            }
+            _ => Ok((found, false)),
+        }
+    }
+
+    /// [`estimate_matches`] of `found` matches among the events of `sel` in `[oldest, to)`
+    /// for the range `[from, to)`.
+    fn estimate(
+        &self,
+        found: u64,
+        oldest: i64,
+        from: i64,
+        to: i64,
+        sel: &Selection,
+    ) -> Result<u64, StoreError> {
+        let window = sum(&self.tally(from, to, sel, false)?);
+        let newer = sum(&self.tally(oldest.max(from), to, sel, false)?);
+        Ok(estimate_matches(found, newer, window))
+    }
+
     /// Events matching a word-index expression in `[from, to)`.
     fn fts_count(&self, expr: &str, from: i64, to: i64) -> Result<u64, StoreError> {
         let n: i64 = self
@@ -1420,7 +1464,7 @@ fn search_blocking(reader: &mut Reader<'_>, q: &Query) -> Result<Page, StoreErro
     let (from, to) = agg::range_of(q.from_us, q.to_us);
     let terms = Terms::of(q);
     let (lo, hi, limit, offset) = page_bounds(q);
-    let (all, ids) = if terms.is_empty() {
+    let (all, ids, estimated) = if terms.is_empty() {
         // The counts give the size of the result, and whether the filter is selective.
         let all = sum(&reader.tally(from, to, &sel, false)?);
         let window = if sel.is_all() {
@@ -1431,11 +1475,11 @@ fn search_blocking(reader: &mut Reader<'_>, q: &Query) -> Result<Page, StoreErro
         if all == 0 {
             return Ok(Page::default());
         }
-        (all, reader.page_ids(q, &sel, all, window)?)
+        (all, reader.page_ids(q, &sel, all, window)?, false)
     } else if let (Some(words), true) = (&terms.fts, terms.substrings.is_empty()) {
         // Words, and any host or series filter, all in the word index: it counts and pages.
         let expr = and_expr([Some(words.clone()), dims_expr(&sel)]).unwrap_or_default();
-        let all = reader.fts_count(&expr, from, to)?;
+        let (all, estimated) = reader.fts_count_capped(&expr, from, to, &sel)?;
         let ids = reader
             .conn
             .prepare_cached(
@@ -1444,12 +1488,15 @@ fn search_blocking(reader: &mut Reader<'_>, q: &Query) -> Result<Page, StoreErro
             )?
             .query_map(params![expr, lo, hi, limit, offset], |r| r.get::<_, i64>(0))?
             .collect::<Result<Vec<_>, _>>()?;
-        (all, ids)
+        (all, ids, estimated)
     } else {
-        // Substring terms: walk the matches.
+        // Substring terms: walk the matches, newest first, until the page is full and
+        // EXACT_MATCHES are counted.
         let mut all = 0u64;
         let mut ids = Vec::new();
+        let mut oldest = hi;
         let (offset, limit) = (offset.unsigned_abs(), limit.unsigned_abs());
+        let enough = EXACT_MATCHES.max(offset.saturating_add(limit));
         reader.walk(
             q,
             &sel,
@@ -1460,14 +1507,21 @@ fn search_blocking(reader: &mut Reader<'_>, q: &Query) -> Result<Page, StoreErro
                     ids.push(id);
                 }
                 all += 1;
-                true
+                oldest = id;
+                all < enough
             },
         )?;
-        (all, ids)
+        if all >= enough {
+            let estimate = reader.estimate(all, ts_of(oldest), from, to, &sel)?;
+            (estimate, ids, true)
+        } else {
+            (all, ids, false)
+        }
     };
     Ok(Page {
         events: reader.bodies(&ids)?,
         all,
+        estimated,
         next: next_cursor(&ids, limit),
     })
 }
