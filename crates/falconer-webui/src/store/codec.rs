@@ -33,19 +33,62 @@ pub(crate) enum CodecError {
     Corrupt(String),
 }
 
+thread_local! {
+    /// Each thread's compression context (contexts are reused, never shared).
+    static CCTX: std::cell::RefCell<CCtx<'static>> = std::cell::RefCell::new(CCtx::create());
+}
+
+/// A dictionary ready to compress with, shareable: bodies are compressed by the inserting
+/// threads before the writer takes its lock.
+#[derive(Clone)]
+pub(crate) struct Compressor {
+    id: u32,
+    cdict: Arc<CDict<'static>>,
+}
+
+impl Compressor {
+    /// The stored form of `json` (dictionary number, zstd frame), or `None` when zstd fails
+    /// (the body is then stored as text).
+    pub(crate) fn compress(&self, json: &[u8]) -> Option<Vec<u8>> {
+        // zstd writes from the start of the buffer: the number goes in front afterwards.
+        let mut frame = Vec::with_capacity(zstd_safe::compress_bound(json.len()));
+        let done = CCTX.with(|c| {
+            c.borrow_mut()
+                .compress_using_cdict(&mut frame, json, &self.cdict)
+        });
+        match done {
+            Ok(_) => {
+                let mut out = Vec::with_capacity(4 + frame.len());
+                out.extend_from_slice(&self.id.to_le_bytes());
+                out.extend_from_slice(&frame);
+                Some(out)
+            }
+            Err(code) => {
+                tracing::warn!(code, "webui store: compression failed; body stored as text");
+                None
+            }
+        }
+    }
+}
+
 /// The compressing side (the writer): the current dictionary, or samples towards one.
 pub(crate) struct Encoder {
-    current: Option<(u32, CDict<'static>)>,
-    cctx: CCtx<'static>,
+    current: Option<Compressor>,
     samples: Vec<Vec<u8>>,
+}
+
+fn compressor(id: u32, dict: &[u8]) -> Option<Compressor> {
+    CDict::try_create(dict, LEVEL).map(|c| Compressor {
+        id,
+        cdict: Arc::new(c),
+    })
 }
 
 impl Encoder {
     /// An encoder using dictionary `id` (bytes `dict`), or sampling when there is none.
     pub(crate) fn new(dict: Option<(u32, &[u8])>) -> Encoder {
         Encoder {
-            current: dict.and_then(|(id, d)| CDict::try_create(d, LEVEL).map(|c| (id, c))),
-            cctx: CCtx::create(),
+            current: dict.and_then(|(id, d)| compressor(id, d)),
             samples: Vec::new(),
         }
     }
@@ -82,27 +125,18 @@ impl Encoder {
 
     /// Starts using dictionary `id`.
     pub(crate) fn use_dictionary(&mut self, id: u32, dict: &[u8]) {
-        self.current = CDict::try_create(dict, LEVEL).map(|c| (id, c));
+        self.current = compressor(id, dict);
+    }
+
+    /// The current dictionary, for compressing outside the writer.
+    pub(crate) fn compressor(&self) -> Option<Compressor> {
+        self.current.clone()
     }
 
     /// The stored form of `json`: compressed when there is a dictionary, else `None` (store
     /// the text).
     pub(crate) fn encode(&mut self, json: &[u8]) -> Option<Vec<u8>> {
-        let (id, cdict) = self.current.as_ref()?;
-        // zstd writes from the start of the buffer: the number goes in front afterwards.
-        let mut frame = Vec::with_capacity(zstd_safe::compress_bound(json.len()));
-        match self.cctx.compress_using_cdict(&mut frame, json, cdict) {
-            Ok(_) => {
-                let mut out = Vec::with_capacity(4 + frame.len());
-                out.extend_from_slice(&id.to_le_bytes());
-                out.extend_from_slice(&frame);
-                Some(out)
-            }
-            Err(code) => {
-                tracing::warn!(code, "webui store: compression failed; body stored as text");
-                None
-            }
-        }
+        self.current.as_ref()?.compress(json)
     }
 }
 

@@ -37,7 +37,7 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use super::agg::{self, Deltas, Segment};
 use super::bloom::Bloom;
 use super::catalog::{tagset_key, Catalog, DimKind, Selection, SeriesKey};
-use super::codec::{Dictionaries, Encoder};
+use super::codec::{Compressor, Dictionaries, Encoder};
 use super::drops::{drops_cutoff, merge, minute_bounds, DEFAULT_KEEP_US};
 use super::silences::{SilenceSignal, DEFAULT_SILENCE_KEEP_US};
 use super::text::{self, Term};
@@ -181,18 +181,19 @@ fn load_dictionaries(conn: &Connection) -> Result<(Dictionaries, Encoder), Store
     Ok((dicts, Encoder::new(newest)))
 }
 
-/// Trains and stores a compression dictionary once the encoder has its samples.
+/// Trains and stores a compression dictionary once the encoder has its samples; true when
+/// it did.
 fn maybe_train(
     conn: &Connection,
     state: &mut WriteState,
     dicts: &RwLock<Dictionaries>,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     if !state.encoder.ready() {
-        return Ok(());
+        return Ok(false);
     }
     let started = std::time::Instant::now();
     let Some(dict) = state.encoder.train() else {
-        return Ok(());
+        return Ok(false);
     };
     let id: i64 = conn.query_row(
         "INSERT INTO zdict (dict) VALUES (?1) RETURNING id",
@@ -212,7 +213,7 @@ fn maybe_train(
         ms = started.elapsed().as_millis() as u64,
         "webui store: compression dictionary trained"
     );
-    Ok(())
+    Ok(true)
 }
 
 /// The writer connection and what only the writer uses.
@@ -237,6 +238,8 @@ struct Inner {
     next: AtomicUsize,
     catalog: RwLock<Arc<Catalog>>,
     dicts: RwLock<Dictionaries>,
+    /// The writer's current dictionary, for compressing bodies before taking its lock.
+    compressor: RwLock<Option<Compressor>>,
     /// Bumped by every committed write: cached matches older than it are stale.
     generation: std::sync::atomic::AtomicU64,
     /// The matches of the last free-text query (a page asks for its counts by field and its
@@ -381,6 +384,7 @@ impl SqliteStore {
             migrate_v2(&mut writer, &mut catalog, &mut state, &dicts, path)?;
         }
         writer.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+        let compressor = RwLock::new(state.encoder.compressor());
         let mut readers = Vec::with_capacity(READERS);
         for _ in 0..READERS {
             let r = Connection::open_with_flags(
@@ -402,6 +406,7 @@ impl SqliteStore {
                 next: AtomicUsize::new(0),
                 catalog: RwLock::new(Arc::new(catalog)),
                 dicts,
+                compressor,
                 generation: std::sync::atomic::AtomicU64::new(0),
                 matches: Mutex::new(None),
             }),
@@ -656,18 +661,20 @@ fn insert_in_tx(
     known: &Catalog,
     state: &mut WriteState,
     rows: &[Row<'_>],
+    mut bodies: Vec<Option<Vec<u8>>>,
 ) -> Result<(Catalog, u64), StoreError> {
     let mut cw = CatalogWriter {
         known,
         added: Catalog::default(),
     };
-    let mut order: Vec<&Row<'_>> = rows.iter().collect();
-    order.sort_by_key(|r| r.ts_us);
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    order.sort_by_key(|i| rows[*i].ts_us);
     let mut deltas = Deltas::default();
     let mut added = 0u64;
     let mut batch: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut words = tx.prepare_cached("INSERT INTO ev_words (rowid, doc) VALUES (?1, ?2)")?;
-    for r in order {
+    for i in order {
+        let r = &rows[i];
         let token = text::uuid_token(&r.uuid);
         let uuid = uuid_value(&r.uuid);
         if (batch.contains(&token) || state.seen.may_contain(&token))
@@ -681,7 +688,12 @@ fn insert_in_tx(
         if state.encoder.wants_samples() {
             state.encoder.sample(json);
         }
-        let body = match state.encoder.encode(json) {
+        // Compressed before the lock, or here when the dictionary came after.
+        let compressed = match bodies.get_mut(i).and_then(Option::take) {
+            Some(blob) => Some(blob),
+            None => state.encoder.encode(json),
+        };
+        let body = match compressed {
             Some(blob) => SqlValue::Blob(blob),
             None => SqlValue::Text(r.json.to_string()),
         };
@@ -722,15 +734,26 @@ fn publish(inner: &Inner, added: Catalog) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn insert_rows(w: &mut Writer, inner: &Inner, rows: &[Row<'_>]) -> Result<u64, StoreError> {
+fn insert_rows(
+    w: &mut Writer,
+    inner: &Inner,
+    rows: &[Row<'_>],
+    bodies: Vec<Option<Vec<u8>>>,
+) -> Result<u64, StoreError> {
     let known = inner
         .catalog
         .read()
         .map_err(|_| StoreError::Task("catalog poisoned".into()))?
         .clone();
-    maybe_train(&w.conn, &mut w.state, &inner.dicts)?;
+    if maybe_train(&w.conn, &mut w.state, &inner.dicts)? {
+        *inner
+            .compressor
+            .write()
+            .map_err(|_| StoreError::Task("compressor poisoned".into()))? =
+            w.state.encoder.compressor();
+    }
     let tx = w.conn.transaction()?;
-    let (added_catalog, added) = insert_in_tx(&tx, &known, &mut w.state, rows)?;
+    let (added_catalog, added) = insert_in_tx(&tx, &known, &mut w.state, rows, bodies)?;
     tx.commit()?;
     inner.generation.fetch_add(1, Ordering::Relaxed);
     publish(inner, added_catalog)?;
@@ -894,7 +917,7 @@ fn migrate_v2(
             })
             .collect();
         let rows: Vec<Row<'_>> = alerts.iter().map(Row::from_alert).collect();
-        let (added, n) = insert_in_tx(&tx, catalog, state, &rows)?;
+        let (added, n) = insert_in_tx(&tx, catalog, state, &rows, Vec::new())?;
         tx.execute(
             "INSERT INTO meta (key, value) VALUES ('migrated_v2_id', ?1)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -1608,11 +1631,32 @@ impl EventStore for SqliteStore {
             return Ok(0);
         }
         let alerts = alerts.to_vec();
-        self.write(move |conn, inner| {
+        let inner = self.inner.clone();
+        // The rows (their index documents) and compressed bodies are made before the writer's
+        // lock: only the database work is serial.
+        tokio::task::spawn_blocking(move || {
             let rows: Vec<Row<'_>> = alerts.iter().map(|a| Row::from_alert(a)).collect();
-            insert_rows(conn, inner, &rows)
+            let compressor = inner
+                .compressor
+                .read()
+                .map_err(|_| StoreError::Task("compressor poisoned".into()))?
+                .clone();
+            let bodies = rows
+                .iter()
+                .map(|r| {
+                    compressor
+                        .as_ref()
+                        .and_then(|c| c.compress(r.json.as_bytes()))
+                })
+                .collect();
+            let mut writer = inner
+                .writer
+                .lock()
+                .map_err(|_| StoreError::Task("writer poisoned".into()))?;
+            insert_rows(&mut writer, &inner, &rows, bodies)
         })
         .await
+        .map_err(|e| StoreError::Task(e.to_string()))?
     }
 
     async fn search(&self, q: &Query) -> Result<Page, StoreError> {
