@@ -1371,16 +1371,40 @@ struct Terms {
 }
 
 impl Terms {
-    fn of(q: &Query) -> Terms {
+    /// The terms of `q`, prefix words replaced by the whole words of the index they begin
+    /// (read from the index's vocabulary through `conn`; on a failure the prefix stays).
+    fn of(q: &Query, conn: &Connection) -> Terms {
         let terms: Vec<Term> = q.terms.iter().map(|t| Term::parse(t)).collect();
         Terms {
-            fts: text::fts_query(&terms),
+            fts: text::fts_query_expanded(&terms, |w| whole_words(conn, w)),
             substrings: text::substring_terms(&terms),
         }
     }
 
     fn is_empty(&self) -> bool {
         self.fts.is_none() && self.substrings.is_empty()
+    }
+}
+
+/// The indexed words `prefix` begins, up to one more than [`text::MAX_PREFIX_EXPANSION`];
+/// `None` when the vocabulary cannot say.
+fn whole_words(conn: &Connection, prefix: &str) -> Option<Vec<String>> {
+    let (lower, upper) = text::prefix_range(prefix)?;
+    let listed = conn
+        .prepare_cached("SELECT term FROM ev_words_terms WHERE term >= ?1 AND term < ?2 LIMIT ?3")
+        .and_then(|mut stmt| {
+            stmt.query_map(
+                params![lower, upper, text::MAX_PREFIX_EXPANSION as i64 + 1],
+                |r| r.get::<_, String>(0),
+            )?
+            .collect::<Result<Vec<_>, _>>()
+        });
+    match listed {
+        Ok(words) => Some(words),
+        Err(e) => {
+            tracing::debug!(error = %e, prefix, "webui store: prefix not expanded");
+            None
+        }
     }
 }
 
@@ -1455,7 +1479,7 @@ fn tally_of(
     if sel.is_empty() {
         return Ok(Tally::new());
     }
-    let terms = Terms::of(q);
+    let terms = Terms::of(q, reader.conn);
     let tally = if terms.is_empty() {
         reader.tally(from, to, &sel, by_host)?
     } else {
@@ -1485,7 +1509,7 @@ fn search_blocking(reader: &mut Reader<'_>, q: &Query) -> Result<Page, StoreErro
         return Ok(Page::default());
     }
     let (from, to) = agg::range_of(q.from_us, q.to_us);
-    let terms = Terms::of(q);
+    let terms = Terms::of(q, reader.conn);
     let (lo, hi, limit, offset) = page_bounds(q);
     let (all, ids, estimated) = if terms.is_empty() {
         // The counts give the size of the result, and whether the filter is selective.
@@ -1668,7 +1692,7 @@ impl EventStore for SqliteStore {
         let q = q.clone();
         self.read(move |reader| {
             let (from, to) = agg::range_of(q.from_us, q.to_us);
-            let terms = Terms::of(&q);
+            let terms = Terms::of(&q, reader.conn);
             let sel = reader.select(&q)?;
             if let (Some(words), true, false) =
                 (&terms.fts, terms.substrings.is_empty(), sel.is_empty())
@@ -1721,7 +1745,7 @@ impl EventStore for SqliteStore {
             // from a clock ahead of ours, and those stored while this runs): the current
             // minute is then read from the counts, not from its events.
             let open_end = q.to_us.is_none();
-            if Terms::of(&q).is_empty() {
+            if q.terms.is_empty() {
                 for b in 0..buckets {
                     let a = start_us.saturating_add(width.saturating_mul(i64::from(b)));
                     let z = if open_end && b + 1 == buckets {
@@ -1750,7 +1774,7 @@ impl EventStore for SqliteStore {
                 };
                 let sel = reader.select(&q)?;
                 if !sel.is_empty() {
-                    let terms = Terms::of(&q);
+                    let terms = Terms::of(&q, reader.conn);
                     let mut per: HashMap<(u32, i64), u64> = HashMap::new();
                     // The query's own matches (cached for the page's other counts).
                     for (id, series, _) in matches_of(reader, &q, &sel, &terms)?.iter() {

@@ -180,16 +180,54 @@ impl Term {
     }
 }
 
-/// The FTS5 MATCH expression of several indexed terms (all must match), or `None`.
-pub(crate) fn fts_query(terms: &[Term]) -> Option<String> {
-    let parts: Vec<&str> = terms
-        .iter()
-        .filter_map(|t| match t {
-            Term::Indexed { fts, .. } => Some(fts.as_str()),
-            Term::Substring(_) => None,
-        })
-        .collect();
+/// Words of the index a prefix word is replaced by at most (more: the prefix query stays).
+pub(crate) const MAX_PREFIX_EXPANSION: usize = 64;
+
+/// The FTS5 MATCH expression of several indexed terms (all must match), or `None`, with
+/// each prefix word replaced by the indexed words it begins, as `expand` lists them (`None`:
+/// keep the prefix query): FTS5 reads a prefix query by merging
+/// the whole lists of every such word before it can return the newest match, while an `OR`
+/// of whole words is read newest first and stops at the page.
+pub(crate) fn fts_query_expanded(
+    terms: &[Term],
+    mut expand: impl FnMut(&str) -> Option<Vec<String>>,
+) -> Option<String> {
+    let quote = |w: &str| format!("\"{}\"", w.replace('"', "\"\""));
+    let mut parts = Vec::new();
+    for t in terms {
+        let Term::Indexed { words, .. } = t else {
+            continue;
+        };
+        for (w, prefix) in words {
+            let part = match (prefix, prefix.then(|| expand(w)).flatten()) {
+                (true, Some(whole)) if !whole.is_empty() && whole.len() <= MAX_PREFIX_EXPANSION => {
+                    let alternatives: Vec<String> = whole.iter().map(|w| quote(w)).collect();
+                    if alternatives.len() == 1 {
+                        alternatives.join("")
+                    } else {
+                        format!("({})", alternatives.join(" OR "))
+                    }
+                }
+                (true, _) => format!("{}*", quote(w)),
+                (false, _) => quote(w),
+            };
+            parts.push(part);
+        }
+    }
     (!parts.is_empty()).then(|| parts.join(" AND "))
+}
+
+/// The range of index words `word` (ASCII letters and digits) begins: `[lower, upper)`,
+/// lowercased as the index keeps them; `None` for other words.
+pub(crate) fn prefix_range(word: &str) -> Option<(String, String)> {
+    if word.is_empty() || !word.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return None;
+    }
+    let lower = word.to_ascii_lowercase();
+    let mut upper = lower.clone().into_bytes();
+    let last = upper.len() - 1;
+    upper[last] += 1;
+    String::from_utf8(upper).ok().map(|u| (lower, u))
 }
 
 /// The substring terms, lowercased (ASCII), as the scan compares them.
@@ -272,7 +310,7 @@ mod tests {
         assert_eq!(Term::parse("%%%"), Term::Substring("%%%".into()));
         let terms = [Term::parse("API"), Term::parse("t6"), Term::parse("server")];
         assert_eq!(
-            fts_query(&terms).as_deref(),
+            fts_query_expanded(&terms, |_| None).as_deref(),
             Some("\"API\"* AND \"server\"*")
         );
         assert_eq!(substring_terms(&terms), ["t6"]);
@@ -286,5 +324,36 @@ mod tests {
             output_of(r#"{"uuid":"x","output":"a \"b\" c","rule":"r"}"#).as_deref(),
             Some("a \"b\" c")
         );
+    }
+
+    #[test]
+    fn prefix_words_are_expanded_into_whole_words() {
+        let terms = [
+            Term::parse("evt.time"),
+            Term::parse("ngin"),
+            Term::parse("etc/"),
+        ];
+        let expr = fts_query_expanded(&terms, |w| match w {
+            "time" => Some(vec!["time".into(), "timeout".into(), "timestamp".into()]),
+            "ngin" => Some(vec!["nginx".into()]),
+            _ => None,
+        });
+        assert_eq!(
+            expr.as_deref(),
+            Some(r#""evt" AND ("time" OR "timeout" OR "timestamp") AND "nginx" AND "etc""#)
+        );
+        // Nothing listed, or too many: the prefix query stays.
+        let too_many: Vec<String> = (0..=MAX_PREFIX_EXPANSION)
+            .map(|i| format!("a{i}"))
+            .collect();
+        let expr = fts_query_expanded(&[Term::parse("abc")], |_| Some(too_many.clone()));
+        assert_eq!(expr.as_deref(), Some(r#""abc"*"#));
+        let expr = fts_query_expanded(&[Term::parse("abc")], |_| None);
+        assert_eq!(expr.as_deref(), Some(r#""abc"*"#));
+        assert_eq!(
+            prefix_range("Time9"),
+            Some(("time9".to_owned(), "time:".to_owned()))
+        );
+        assert_eq!(prefix_range("café"), None);
     }
 }
