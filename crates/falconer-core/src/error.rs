@@ -65,6 +65,28 @@ pub enum Retry {
 }
 
 impl SendError {
+    /// The same failure again, for each alert of a group that failed together (the core's
+    /// [`SendError::Partial`] takes one error per alert): the same retry decision and label;
+    /// sources become their text.
+    pub fn duplicate(&self) -> SendError {
+        match self {
+            SendError::Timeout(d) => SendError::Timeout(*d),
+            SendError::Connect(source) => SendError::Connect(source.to_string().into()),
+            SendError::Status {
+                status,
+                body,
+                retry_after,
+            } => SendError::Status {
+                status: *status,
+                body: body.clone(),
+                retry_after: *retry_after,
+            },
+            SendError::Rejected(text) => SendError::Rejected(text.clone()),
+            SendError::Encode(source) => SendError::Encode(source.to_string().into()),
+            other => SendError::Other(other.to_string().into()),
+        }
+    }
+
     /// The retry decision: 408, 429 and 5xx (except 501) are retried, honouring
     /// `Retry-After` (capped at [`MAX_RETRY_AFTER`]); other 4xx, rejections and encoding
     /// errors are not; timeouts and connection failures are.

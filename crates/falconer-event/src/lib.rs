@@ -5,6 +5,7 @@
 
 mod alert;
 mod enrich;
+mod gofmt;
 mod json;
 mod priority;
 mod template;
@@ -15,6 +16,7 @@ pub use enrich::{
     EnrichSettings, EnrichSetupError, Enricher, TRUNCATE_ABOVE_BYTES, TRUNCATE_FIELD_BYTES,
     TRUNCATE_KEEP_BYTES, TRUNCATION_MARKER,
 };
+pub use gofmt::go_value;
 pub use json::{to_go_json, GoFormatter};
 pub use priority::{Priority, UnknownPriority};
 pub use template::{

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::common::{classify, copy_error};
+use crate::common::classify;
 use aws_sdk_cloudwatchlogs::operation::put_log_events::PutLogEventsOutput;
 use aws_sdk_cloudwatchlogs::types::InputLogEvent;
 use falconer_core::{Alert, Output, SendError};
@@ -97,7 +97,7 @@ impl Output for CloudWatchLogs {
                     }
                 }
                 Err(e) if single => return Err(e),
-                Err(e) => failed.extend(group.iter().map(|&i| (i, copy_error(&e)))),
+                Err(e) => failed.extend(group.iter().map(|&i| (i, e.duplicate()))),
             }
         }
         if failed.is_empty() {

@@ -52,27 +52,6 @@ pub fn entry_error(code: &str, message: &str, sender_fault: Option<bool>) -> Sen
     }
 }
 
-/// The same failure again, for each alert of a group that failed together (the core's
-/// [`SendError::Partial`] takes one error per alert). Sources become their text.
-pub fn copy_error(e: &SendError) -> SendError {
-    match e {
-        SendError::Timeout(d) => SendError::Timeout(*d),
-        SendError::Connect(source) => SendError::Connect(source.to_string().into()),
-        SendError::Status {
-            status,
-            body,
-            retry_after,
-        } => SendError::Status {
-            status: *status,
-            body: body.clone(),
-            retry_after: *retry_after,
-        },
-        SendError::Rejected(text) => SendError::Rejected(text.clone()),
-        SendError::Encode(source) => SendError::Encode(source.to_string().into()),
-        other => SendError::Other(other.to_string().into()),
-    }
-}
-
 /// Classifies a failed SDK call.
 pub fn classify<E>(err: SdkError<E, HttpResponse>) -> SendError
 where
@@ -205,7 +184,7 @@ mod tests {
             service(502, "BadGateway", "later"),
             SendError::Timeout(Duration::from_secs(1)),
         ] {
-            let copy = copy_error(&e);
+            let copy = e.duplicate();
             assert_eq!((copy.retry(), copy.label()), (e.retry(), e.label()));
             assert_eq!(copy.to_string(), e.to_string());
         }

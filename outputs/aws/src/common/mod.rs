@@ -9,7 +9,7 @@ mod classify;
 mod sdk;
 mod settings;
 
-pub use classify::{classify, copy_error, entry_error, is_throttling, is_transient};
+pub use classify::{classify, entry_error, is_throttling, is_transient};
 pub use sdk::sdk_config;
 #[allow(unused_imports)] // unused in a build without any AWS kind
 pub(crate) use settings::aws_output_config;

@@ -176,6 +176,15 @@ impl Moto {
         all
     }
 
+    /// An S3 client of moto (path-style), to create buckets and read objects back.
+    #[cfg(any(feature = "s3", feature = "securitylake"))]
+    pub async fn s3_client(&self) -> aws_sdk_s3::Client {
+        let config = aws_sdk_s3::config::Builder::from(&self.sdk_config().await)
+            .force_path_style(true)
+            .build();
+        aws_sdk_s3::Client::from_conf(config)
+    }
+
     /// An SDK configuration for the test's own calls (creating and reading back resources).
     pub async fn sdk_config(&self) -> aws_config::SdkConfig {
         aws_config::defaults(aws_config::BehaviorVersion::latest())

@@ -25,13 +25,6 @@ async fn start(settings: Value) -> DeliveryHarness {
     .await
 }
 
-async fn client(moto: &Moto) -> aws_sdk_s3::Client {
-    let config = aws_sdk_s3::config::Builder::from(&moto.sdk_config().await)
-        .force_path_style(true)
-        .build();
-    aws_sdk_s3::Client::from_conf(config)
-}
-
 async fn bucket(s3: &aws_sdk_s3::Client, name: &str) {
     s3.create_bucket()
         .bucket(name)
@@ -81,7 +74,7 @@ fn check_key(key: &str, prefix: &str, ext: &str, from: chrono::DateTime<chrono::
 #[tokio::test]
 async fn each_alert_is_an_object_at_falcosidekicks_key() {
     let moto = Moto::start().await;
-    let s3 = client(&moto).await;
+    let s3 = moto.s3_client().await;
     bucket(&s3, "falco-alerts").await;
     let from = chrono::Utc::now();
     let env = start(moto.with(json!({"bucket": "falco-alerts"}))).await;
@@ -117,7 +110,7 @@ async fn each_alert_is_an_object_at_falcosidekicks_key() {
 #[tokio::test]
 async fn ndjson_puts_a_batch_in_one_object() {
     let moto = Moto::start().await;
-    let s3 = client(&moto).await;
+    let s3 = moto.s3_client().await;
     bucket(&s3, "falco-batches").await;
     let from = chrono::Utc::now();
     let env = start(moto.with(json!({

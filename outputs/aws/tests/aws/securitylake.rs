@@ -42,13 +42,6 @@ async fn start(settings: Value) -> DeliveryHarness {
     .await
 }
 
-async fn client(moto: &Moto) -> aws_sdk_s3::Client {
-    let config = aws_sdk_s3::config::Builder::from(&moto.sdk_config().await)
-        .force_path_style(true)
-        .build();
-    aws_sdk_s3::Client::from_conf(config)
-}
-
 /// `rows` of the Parquet file `body`, read by pyarrow.
 fn read_with_pyarrow(body: &[u8]) -> Value {
     let dir = tempfile::tempdir().expect("a temporary directory");
@@ -70,7 +63,7 @@ fn read_with_pyarrow(body: &[u8]) -> Value {
 #[tokio::test]
 async fn a_batch_is_one_parquet_object_of_ocsf_findings() {
     let moto = Moto::start().await;
-    let s3 = client(&moto).await;
+    let s3 = moto.s3_client().await;
     s3.create_bucket()
         .bucket("aws-security-data-lake")
         .send()

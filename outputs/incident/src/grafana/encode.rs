@@ -23,29 +23,6 @@ fn is_zero(n: &i64) -> bool {
     *n == 0
 }
 
-/// A JSON value as Go's `fmt.Sprintf("%v")` prints the decoded value: strings bare, numbers
-/// with their digits, `<nil>`, `[a b]` for lists and `map[k:v]` (keys sorted) for objects.
-pub fn go_value(v: &Value) -> String {
-    match v {
-        Value::Null => "<nil>".into(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => s.clone(),
-        Value::Array(items) => {
-            let items: Vec<String> = items.iter().map(go_value).collect();
-            format!("[{}]", items.join(" "))
-        }
-        Value::Object(map) => {
-            let mut items: Vec<String> = map
-                .iter()
-                .map(|(k, v)| format!("{k}:{}", go_value(v)))
-                .collect();
-            items.sort();
-            format!("map[{}]", items.join(" "))
-        }
-    }
-}
-
 /// The request body of one alert, with the trailing newline of Go's JSON encoder. With
 /// `all_fields`, the output field values are added in field-name order (falcosidekick adds
 /// them in Go's random map order).
@@ -67,7 +44,11 @@ pub fn body(
     if all_fields {
         let mut fields: Vec<(&String, &Value)> = alert.output_fields.iter().collect();
         fields.sort_by(|a, b| a.0.cmp(b.0));
-        tags.extend(fields.into_iter().map(|(_, v)| go_value(v)));
+        tags.extend(
+            fields
+                .into_iter()
+                .map(|(_, v)| falconer_event::go_value(v, "<nil>")),
+        );
         tags.extend(alert.tags.iter().cloned());
     }
     let ms = alert.time.timestamp_millis();

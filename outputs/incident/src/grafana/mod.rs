@@ -11,7 +11,7 @@ mod output;
 mod tests;
 
 pub use config::GrafanaConfig;
-pub use encode::{body, go_value};
+pub use encode::body;
 
 /// The registry entry.
 pub const KIND: falconer_core::OutputKind = falconer_core::OutputKind::of::<GrafanaConfig>();

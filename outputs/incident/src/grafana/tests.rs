@@ -6,7 +6,8 @@ use falconer_testkit::{enriched, CONFIGMAP_ALERT, SHELL_ALERT};
 use serde_json::{json, Value};
 
 use super::config::GrafanaConfig;
-use super::encode::{body, go_value};
+use super::encode::body;
+use falconer_event::go_value;
 
 fn config(v: Value) -> GrafanaConfig {
     falconer_config::from_value(v).expect("valid config")
@@ -72,9 +73,12 @@ fn the_annotation_is_falcosidekicks() {
 
 #[test]
 fn values_print_like_go() {
-    assert_eq!(go_value(&json!(null)), "<nil>");
-    assert_eq!(go_value(&json!(["a", 1, true])), "[a 1 true]");
-    assert_eq!(go_value(&json!({"b": 2, "a": "x"})), "map[a:x b:2]");
+    assert_eq!(go_value(&json!(null), "<nil>"), "<nil>");
+    assert_eq!(go_value(&json!(["a", 1, true]), "<nil>"), "[a 1 true]");
+    assert_eq!(
+        go_value(&json!({"b": 2, "a": "x"}), "<nil>"),
+        "map[a:x b:2]"
+    );
 }
 
 #[test]

@@ -80,29 +80,6 @@ pub fn outcome(priority: Priority) -> &'static str {
     }
 }
 
-/// Go's `fmt.Sprintf("%v", v)` of an output field decoded with `UseNumber` (falcosidekick's
-/// properties): strings as they are, numbers as sent, `<nil>`, `[a b]`, `map[k:v]`.
-pub fn go_v(value: &Value) -> String {
-    match value {
-        Value::Null => "<nil>".into(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => s.clone(),
-        Value::Array(items) => {
-            let inner: Vec<String> = items.iter().map(go_v).collect();
-            format!("[{}]", inner.join(" "))
-        }
-        Value::Object(map) => {
-            let mut inner: Vec<String> = map
-                .iter()
-                .map(|(k, v)| format!("{k}:{}", go_v(v)))
-                .collect();
-            inner.sort();
-            format!("map[{}]", inner.join(" "))
-        }
-    }
-}
-
 /// `apiVersion` and `kind` of the resources k8s audit rules name (`ka.target.resource`).
 fn resource_kind(resource: &str) -> (Option<&'static str>, String) {
     let known = match resource {
@@ -162,7 +139,12 @@ pub fn result_of(alert: &Alert, scope: &Scope) -> Value {
     let properties: Map<String, Value> = alert
         .output_fields
         .iter()
-        .map(|(k, v)| (k.clone(), Value::String(go_v(v))))
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                Value::String(falconer_event::go_value(v, "<nil>")),
+            )
+        })
         .collect();
     let mut result = json!({
         "source": "Falco",

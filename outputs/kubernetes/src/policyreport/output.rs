@@ -132,25 +132,6 @@ impl PolicyReports {
     }
 }
 
-/// A copy of `error` for each of several alerts that share it.
-fn copy(error: &SendError) -> SendError {
-    match error {
-        SendError::Status {
-            status,
-            body,
-            retry_after,
-        } => SendError::Status {
-            status: *status,
-            body: body.clone(),
-            retry_after: *retry_after,
-        },
-        SendError::Timeout(d) => SendError::Timeout(*d),
-        SendError::Connect(e) => SendError::Connect(e.to_string().into()),
-        SendError::Rejected(m) => SendError::Rejected(m.clone()),
-        other => SendError::Other(other.to_string().into()),
-    }
-}
-
 #[async_trait::async_trait]
 impl Output for PolicyReports {
     /// The batch's alerts grouped by report, each report updated once; alerts of sources
@@ -182,7 +163,7 @@ impl Output for PolicyReports {
             _ => {
                 let mut each: Vec<(usize, SendError)> = failed
                     .iter()
-                    .flat_map(|(positions, e)| positions.iter().map(move |i| (*i, copy(e))))
+                    .flat_map(|(positions, e)| positions.iter().map(move |i| (*i, e.duplicate())))
                     .collect();
                 each.sort_by_key(|(i, _)| *i);
                 Err(SendError::Partial(each))

@@ -7,8 +7,9 @@ use falconer_event::Priority;
 use falconer_testkit::{enriched, CONFIGMAP_ALERT, SHELL_ALERT};
 use serde_json::{json, Map, Value};
 
-use super::encode::{go_v, outcome, severity};
+use super::encode::{outcome, severity};
 use super::*;
+use falconer_event::go_value;
 
 fn alert(source: &str, fields: Value) -> Arc<Alert> {
     let text = json!({"output": "o", "priority": "Warning", "rule": "r",
@@ -81,8 +82,11 @@ fn a_result_carries_the_alert() {
 
 #[test]
 fn output_fields_print_as_go_prints_them() {
-    assert_eq!(go_v(&json!(["a", 1, null])), "[a 1 <nil>]");
-    assert_eq!(go_v(&json!({"b": true, "a": "x"})), "map[a:x b:true]");
+    assert_eq!(go_value(&json!(["a", 1, null]), "<nil>"), "[a 1 <nil>]");
+    assert_eq!(
+        go_value(&json!({"b": true, "a": "x"}), "<nil>"),
+        "map[a:x b:true]"
+    );
 }
 
 fn results(policies: &[(&str, &str, &str)]) -> Vec<Value> {

@@ -265,35 +265,38 @@ async fn endless_conflicts_end_the_attempt_and_the_core_retries_it() {
     assert_call(&got[11], "POST", NS_REPORT);
 }
 
-#[tokio::test]
-async fn maxevents_drops_the_oldest_results() {
+/// Delivers `alert` onto the namespaced report holding `results`, with the `extra` settings;
+/// returns the report written back.
+async fn replaced_onto(results: Vec<Value>, extra: Value, alert: Arc<Alert>) -> Value {
     let api = RecordingSink::start().await;
     let kubeconfig = KubeconfigFile::new(&api);
-    let existing = report(
-        "default",
-        "12",
+    let existing = report("default", "12", results);
+    api.script([object(200, &existing), object(200, &existing)]);
+    let got = deliver(&api, KIND, settings(&kubeconfig, extra), quick(1), &[alert]).await;
+    got[1].json()
+}
+
+/// The `policy` of each result of `report`, in order.
+fn policies(report: &Value) -> Vec<&str> {
+    report["results"]
+        .as_array()
+        .map(|r| r.iter().filter_map(|x| x["policy"].as_str()).collect())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn maxevents_drops_the_oldest_results() {
+    let body = replaced_onto(
         vec![
             earlier("one", "critical", "fail", 1),
             earlier("two", "medium", "warn", 2),
             earlier("three", "high", "fail", 3),
         ],
-    );
-    api.script([object(200, &existing), object(200, &existing)]);
-    let alert = syscall("Critical", "four", 7);
-    let got = deliver(
-        &api,
-        KIND,
-        settings(&kubeconfig, json!({"maxevents": 3})),
-        quick(1),
-        &[alert],
+        json!({"maxevents": 3}),
+        syscall("Critical", "four", 7),
     )
     .await;
-    let body = got[1].json();
-    let policies: Vec<&str> = body["results"]
-        .as_array()
-        .map(|r| r.iter().filter_map(|x| x["policy"].as_str()).collect())
-        .unwrap_or_default();
-    assert_eq!(policies, ["two", "three", "four"]);
+    assert_eq!(policies(&body), ["two", "three", "four"]);
     assert_eq!(
         body["summary"],
         json!({"pass": 0, "fail": 2, "warn": 1, "error": 0, "skip": 0})
@@ -302,31 +305,18 @@ async fn maxevents_drops_the_oldest_results() {
 
 #[tokio::test]
 async fn prunebypriority_drops_the_oldest_info_low_or_medium_result_first() {
-    let api = RecordingSink::start().await;
-    let kubeconfig = KubeconfigFile::new(&api);
-    let existing = report(
-        "default",
-        "12",
+    let body = replaced_onto(
         vec![
             earlier("one", "critical", "fail", 1),
             earlier("two", "high", "fail", 2),
             earlier("three", "medium", "warn", 3),
             earlier("four", "low", "skip", 4),
         ],
-    );
-    api.script([object(200, &existing), object(200, &existing)]);
-    let alert = syscall("Error", "five", 8);
-    let settings = settings(
-        &kubeconfig,
         json!({"maxevents": 4, "prunebypriority": true}),
-    );
-    let got = deliver(&api, KIND, settings, quick(1), &[alert]).await;
-    let body = got[1].json();
-    let policies: Vec<&str> = body["results"]
-        .as_array()
-        .map(|r| r.iter().filter_map(|x| x["policy"].as_str()).collect())
-        .unwrap_or_default();
-    assert_eq!(policies, ["one", "two", "four", "five"]);
+        syscall("Error", "five", 8),
+    )
+    .await;
+    assert_eq!(policies(&body), ["one", "two", "four", "five"]);
     assert_eq!(
         body["summary"],
         json!({"pass": 0, "fail": 3, "warn": 0, "error": 0, "skip": 1})

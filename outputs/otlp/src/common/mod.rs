@@ -1,5 +1,5 @@
 //! What the OTLP kinds share: their falcosidekick keys' checks, the HTTP target, the resource
-//! and attribute builders, and Go's `%v` of output field values.
+//! and attribute builders.
 
 use std::time::Duration;
 
@@ -7,7 +7,6 @@ use falconer_core::{BuildContext, BuildError, SendError};
 use falconer_http::{check_url, http_url, post_target, HttpKeys, HttpTarget, TargetOptions};
 use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, ArrayValue, KeyValue};
 use opentelemetry_proto::tonic::resource::v1::Resource;
-use serde_json::Value;
 
 /// `true`, for `#[serde(default = …)]`.
 pub fn default_true() -> bool {
@@ -92,28 +91,6 @@ pub fn strings(key: &str, values: &[String]) -> KeyValue {
             })),
         }),
         ..KeyValue::default()
-    }
-}
-
-/// Go's `fmt.Sprintf("%v", v)` of a JSON value decoded with `UseNumber`: strings as they
-/// are, numbers as sent, `<nil>`, `[a b]`, `map[k:v]` (keys sorted, as Go prints maps).
-pub fn go_v(value: &Value) -> String {
-    match value {
-        Value::Null => "<nil>".into(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => s.clone(),
-        Value::Array(items) => {
-            let inner: Vec<String> = items.iter().map(go_v).collect();
-            format!("[{}]", inner.join(" "))
-        }
-        Value::Object(map) => {
-            let inner: Vec<String> = map
-                .iter()
-                .map(|(k, v)| format!("{k}:{}", go_v(v)))
-                .collect();
-            format!("map[{}]", inner.join(" "))
-        }
     }
 }
 

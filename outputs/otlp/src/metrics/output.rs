@@ -10,7 +10,8 @@ use prost::Message;
 use serde_json::Value;
 
 use super::encode::{export_request, MatchKey};
-use crate::common::{go_v, send_within};
+use crate::common::send_within;
+use falconer_event::go_value;
 
 /// What an instance and its export task share.
 #[derive(Debug)]
@@ -75,7 +76,7 @@ impl Meter {
                         .output_fields
                         .get(name)
                         .filter(|v| !v.is_null())
-                        .map(|v: &Value| (name.clone(), go_v(v)))
+                        .map(|v: &Value| (name.clone(), go_value(v, "<nil>")))
                 })
                 .collect(),
         }

@@ -8,7 +8,8 @@ use opentelemetry_proto::tonic::common::v1::InstrumentationScope;
 use opentelemetry_proto::tonic::trace::v1::{span, ResourceSpans, ScopeSpans, Span};
 use serde_json::Value;
 
-use crate::common::{go_v, resource, string, strings};
+use crate::common::{resource, string, strings};
+use falconer_event::go_value;
 
 /// The tracer's name, as falcosidekick sets it.
 pub const SCOPE: &str = "falco-event";
@@ -69,7 +70,7 @@ pub fn span(alert: &Alert, duration_ms: u64) -> Option<Span> {
         alert
             .output_fields
             .iter()
-            .map(|(k, v): (&String, &Value)| string(k, &go_v(v))),
+            .map(|(k, v): (&String, &Value)| string(k, &go_value(v, "<nil>"))),
     );
     Some(Span {
         trace_id: trace_id.to_vec(),
