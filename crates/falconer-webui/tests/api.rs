@@ -358,6 +358,60 @@ async fn info_routes(backend: Backend) {
     ui.cleanup().await;
 }
 
+/// Hostile free text: FTS5 syntax, quotes, stars, unicode, a 4,000-character term and many
+/// prefix words are plain words to the search (never a 500, never a query error), and a
+/// search's count agrees with the count endpoint.
+async fn hostile_free_text(backend: Backend) {
+    let ui = start_with_user(backend).await;
+    ui.store.insert(&sample()).await.expect("insert");
+    let long = "cat".repeat(1_334);
+    let many = (0..40)
+        .map(|i| format!("c{i}x"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let terms = [
+        "\"",
+        "\"cat",
+        "cat\"",
+        "cat OR write",
+        "NEAR(cat write)",
+        "cat*",
+        "*",
+        "^cat",
+        "-cat",
+        "cat AND",
+        "(cat",
+        "é*",
+        "日本語",
+        "%_",
+        "\\",
+        long.as_str(),
+        many.as_str(),
+    ];
+    for term in terms {
+        let q: String = term
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() {
+                    char::from(b).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect();
+        let v = get_json(&ui, &format!("/api/v1/events/search?filter={q}")).await;
+        let c = get_json(&ui, &format!("/api/v1/events/count?filter={q}")).await;
+        assert_eq!(v["statistics"]["all"], c["statistics"]["all"], "{term:?}");
+    }
+    // A prefix word finds every word it begins: cat1 … cat6.
+    let v = get_json(&ui, "/api/v1/events/search?filter=cat").await;
+    assert_eq!(uuids(&v), (1..=6).map(uuid_of).collect::<Vec<_>>());
+    // Operators are words: nothing is called OR or NEAR.
+    let v = get_json(&ui, "/api/v1/events/search?filter=cat%20OR%20write").await;
+    assert_eq!(v["statistics"]["all"], 0);
+    ui.cleanup().await;
+}
+
 macro_rules! both_stores {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -375,6 +429,7 @@ macro_rules! both_stores {
 
 both_stores!(
     search_and_filters,
+    hostile_free_text,
     add_endpoint,
     export,
     retention,

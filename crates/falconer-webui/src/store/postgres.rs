@@ -144,7 +144,15 @@ fn event_filter(
         sql.push_str(&format!(" AND e.host = ANY({})", p.push(h)));
     }
     let terms: Vec<Term> = q.terms.iter().map(|t| Term::parse(t)).collect();
-    if let Some(tsq) = tsquery_literal(&terms) {
+    let too_long = terms.iter().any(|t| match t {
+        Term::Indexed { words, .. } => words.iter().any(|(w, _)| w.len() > MAX_LEXEME),
+        Term::Substring(_) => false,
+    });
+    if too_long {
+        // No stored word is that long (documents keep words up to MAX_LEXEME bytes), and
+        // PostgreSQL refuses such a lexeme in a query.
+        sql.push_str(" AND FALSE");
+    } else if let Some(tsq) = tsquery_literal(&terms) {
         sql.push_str(&format!(" AND e.words @@ {}::text::tsquery", p.push(tsq)));
     }
     for t in text::substring_terms(&terms) {
