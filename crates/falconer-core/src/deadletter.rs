@@ -20,8 +20,8 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 use tracing::error;
 
+use crate::held::Queued;
 use crate::throttle::LogThrottle;
-use crate::worker::Envelope;
 
 /// File name of the current dead-letter file under the data directory.
 pub const DEAD_LETTER_FILE: &str = "deadletter.jsonl";
@@ -98,7 +98,7 @@ pub struct DeadLetters {
 
 struct Redirect {
     output: String,
-    queue: mpsc::Sender<Envelope>,
+    queue: mpsc::Sender<Queued>,
     metrics: OutputMetrics,
 }
 
@@ -177,7 +177,7 @@ impl DeadLetters {
     pub(crate) fn redirect_to(
         &self,
         output: String,
-        queue: mpsc::Sender<Envelope>,
+        queue: mpsc::Sender<Queued>,
         metrics: OutputMetrics,
     ) {
         self.redirect.store(Some(Arc::new(Redirect {
@@ -248,9 +248,10 @@ impl DeadLetters {
     fn keep(&self, meta: &DeadLetterMeta, alert: &Arc<Alert>) -> bool {
         if let Some(r) = self.redirect.load().as_ref() {
             if r.output != meta.output {
-                let envelope = Envelope::new(alert.clone(), Instant::now());
+                let depth = r.metrics.queue_depth.get();
+                let queued = Queued::new(alert.clone(), Instant::now(), depth);
                 r.metrics.queue_depth.inc();
-                if r.queue.try_send(envelope).is_ok() {
+                if r.queue.try_send(queued).is_ok() {
                     return true;
                 }
                 r.metrics.queue_depth.dec();

@@ -22,12 +22,12 @@ use tracing::{error, warn};
 
 use crate::deadletter::DeadLetters;
 use crate::error::BuildError;
+use crate::held::Queued;
 use crate::kind::{BuildContext, OutputKind, Resources};
 use crate::lane::{start_lane, Fingerprint, Intake, Lane, Parents};
 use crate::output::Output;
 use crate::plan::PlannedOutput;
 use crate::source::BatchLimits;
-use crate::worker::Envelope;
 
 /// What became of one alert.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -549,9 +549,10 @@ pub(crate) enum Offer {
 pub(crate) fn offer(lane: &Lane, alert: Arc<Alert>, now: Instant) -> Offer {
     match &lane.intake {
         Intake::Memory(tx) => {
+            let queued = Queued::new(alert, now, lane.metrics.queue_depth.get());
             // Raised before sending so the worker's decrement never makes it negative.
             lane.metrics.queue_depth.inc();
-            match tx.try_send(Envelope::new(alert, now)) {
+            match tx.try_send(queued) {
                 Ok(()) => Offer::Queued,
                 Err(e) => {
                     lane.metrics.queue_depth.dec();
@@ -563,9 +564,10 @@ pub(crate) fn offer(lane: &Lane, alert: Arc<Alert>, now: Instant) -> Offer {
             }
         }
         Intake::Spool(spool) => {
-            lane.metrics.queue_depth.inc();
             let bytes = alert.json_bytes().clone();
-            match spool.append(bytes, Envelope::new(alert, now)) {
+            let queued = Queued::new(alert, now, lane.metrics.queue_depth.get());
+            lane.metrics.queue_depth.inc();
+            match spool.append(bytes, queued) {
                 Ok(commit) => Offer::Committing(commit),
                 Err(e) => {
                     lane.metrics.queue_depth.dec();

@@ -17,16 +17,18 @@ use tracing::info;
 use crate::breaker::Breaker;
 use crate::deadletter::DeadLetters;
 use crate::dispatcher::{batch_limits, spool_path, BuiltOutput, StartError};
+use crate::held::Queued;
 use crate::output::Output;
 use crate::retry::RetryPolicy;
+use crate::source::MemorySource;
 use crate::source::{Batcher, Source, SpoolSource};
 use crate::throttle::LogThrottle;
-use crate::worker::{self, Delivery, Envelope, Stop, UNLIMITED_CONCURRENCY};
+use crate::worker::{self, Delivery, Stop, UNLIMITED_CONCURRENCY};
 
 /// Where the dispatcher puts an alert for a lane.
 pub(crate) enum Intake {
-    Memory(mpsc::Sender<Envelope>),
-    Spool(Spool<Envelope>),
+    Memory(mpsc::Sender<Queued>),
+    Spool(Spool<Queued>),
 }
 
 /// Everything that shapes how an output instance delivers: its kind and keys, its delivery
@@ -161,7 +163,11 @@ pub(crate) fn start_lane(
         )
     } else {
         let (tx, rx) = mpsc::channel(common.queue.capacity);
-        (Intake::Memory(tx), Source::Memory(rx), None)
+        (
+            Intake::Memory(tx),
+            Source::Memory(MemorySource::new(rx, output_metrics.clone())),
+            None,
+        )
     };
     let concurrency = match common.maxconcurrentrequests {
         0 => UNLIMITED_CONCURRENCY,

@@ -10,6 +10,7 @@ mod choice;
 mod deadletter;
 mod dispatcher;
 mod error;
+mod held;
 mod kind;
 mod lane;
 mod output;

@@ -19,9 +19,9 @@ use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
 use crate::dispatcher::{build_all, check_spool_files, flush_noise, StartError, Table, Worker};
+use crate::held::Queued;
 use crate::lane::{Fingerprint, Intake, Lane};
 use crate::plan::PlannedOutput;
-use crate::worker::Envelope;
 use crate::Dispatcher;
 
 /// What a reload changed, by output name.
@@ -195,7 +195,7 @@ struct Retiring {
     name: String,
     closing: CancellationToken,
     deadline: CancellationToken,
-    spool: Option<Spool<Envelope>>,
+    spool: Option<Spool<Queued>>,
 }
 
 impl Retiring {

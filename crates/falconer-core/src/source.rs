@@ -18,6 +18,7 @@ use tokio::time::Instant;
 use tracing::error;
 
 use crate::deadletter::DeadLetters;
+use crate::held::Queued;
 use crate::worker::Envelope;
 
 /// Records read back from the spool at once.
@@ -33,15 +34,59 @@ pub(crate) struct BatchLimits {
 
 /// The alerts of one output instance, in order.
 pub(crate) enum Source {
-    Memory(mpsc::Receiver<Envelope>),
+    Memory(MemorySource),
     Spool(Box<SpoolSource>),
+}
+
+/// An output's in-memory queue.
+pub(crate) struct MemorySource {
+    rx: mpsc::Receiver<Queued>,
+    metrics: OutputMetrics,
+}
+
+impl MemorySource {
+    pub(crate) fn new(rx: mpsc::Receiver<Queued>, metrics: OutputMetrics) -> Self {
+        MemorySource { rx, metrics }
+    }
+
+    async fn next(&mut self) -> Option<Envelope> {
+        loop {
+            let queued = self.rx.recv().await?;
+            if let Some(e) = unpacked(queued, None, &self.metrics) {
+                return Some(e);
+            }
+        }
+    }
+
+    fn next_now(&mut self) -> Option<Envelope> {
+        loop {
+            let queued = self.rx.try_recv().ok()?;
+            if let Some(e) = unpacked(queued, None, &self.metrics) {
+                return Some(e);
+            }
+        }
+    }
+}
+
+/// `queued` ready for the worker; `None` (logged, counted as a corrupt drop) if its packed
+/// payload does not read back, which only a bug could cause.
+fn unpacked(queued: Queued, seq: Option<u64>, metrics: &OutputMetrics) -> Option<Envelope> {
+    match queued.unpack(seq) {
+        Ok(e) => Some(e),
+        Err(e) => {
+            error!(error = %e, "A queued alert cannot be read back; dropping it.");
+            metrics.queue_depth.dec();
+            metrics.dropped(1, DropReason::Corrupt);
+            None
+        }
+    }
 }
 
 impl Source {
     /// The next alert, or `None` once the source is closed and empty.
     async fn next(&mut self) -> Option<Envelope> {
         match self {
-            Source::Memory(rx) => rx.recv().await,
+            Source::Memory(m) => m.next().await,
             Source::Spool(s) => s.next().await,
         }
     }
@@ -49,7 +94,7 @@ impl Source {
     /// An alert available right now, without waiting.
     fn next_now(&mut self) -> Option<Envelope> {
         match self {
-            Source::Memory(rx) => rx.try_recv().ok(),
+            Source::Memory(m) => m.next_now(),
             Source::Spool(s) => s.next_now(),
         }
     }
@@ -57,7 +102,7 @@ impl Source {
     /// Stops taking new alerts; what is already in the source is still handed out.
     pub(crate) fn close(&mut self) {
         match self {
-            Source::Memory(rx) => rx.close(),
+            Source::Memory(m) => m.rx.close(),
             Source::Spool(s) => s.closed = true,
         }
     }
@@ -66,10 +111,10 @@ impl Source {
     /// ones stay on disk for the next start.
     pub(crate) fn abandon(&mut self, metrics: &OutputMetrics, dead: &DeadLetters) {
         match self {
-            Source::Memory(rx) => {
-                rx.close();
+            Source::Memory(m) => {
+                m.rx.close();
                 let mut left = Vec::new();
-                while let Ok(e) = rx.try_recv() {
+                while let Some(e) = m.next_now() {
                     left.push(e.alert);
                 }
                 metrics.queue_depth.sub(left.len() as i64);
@@ -177,10 +222,10 @@ impl Batcher {
 /// Reads a spooled output's alerts: from the hot channel while it keeps up, from disk for
 /// what it missed (channel full, or records left from before a restart).
 pub(crate) struct SpoolSource {
-    pub(crate) spool: Spool<Envelope>,
-    hot: mpsc::Receiver<(u64, Envelope)>,
+    pub(crate) spool: Spool<Queued>,
+    hot: mpsc::Receiver<(u64, Queued)>,
     next_seq: u64,
-    peeked: Option<(u64, Envelope)>,
+    peeked: Option<(u64, Queued)>,
     from_disk: VecDeque<Envelope>,
     closed: bool,
     metrics: OutputMetrics,
@@ -188,8 +233,8 @@ pub(crate) struct SpoolSource {
 
 impl SpoolSource {
     pub(crate) fn new(
-        spool: Spool<Envelope>,
-        hot: mpsc::Receiver<(u64, Envelope)>,
+        spool: Spool<Queued>,
+        hot: mpsc::Receiver<(u64, Queued)>,
         metrics: OutputMetrics,
     ) -> Self {
         SpoolSource {
@@ -211,10 +256,12 @@ impl SpoolSource {
             let item = self.peeked.take().or_else(|| self.hot.try_recv().ok());
             match item {
                 Some((seq, _)) if seq < self.next_seq => continue, // read from disk already
-                Some((seq, mut e)) if seq == self.next_seq => {
-                    e.seq = Some(seq);
+                Some((seq, queued)) if seq == self.next_seq => {
                     self.next_seq += 1;
-                    return Some(self.handed_out(e));
+                    match unpacked(queued, Some(seq), &self.metrics) {
+                        Some(e) => return Some(self.handed_out(e)),
+                        None => self.spool.ack(vec![seq]),
+                    }
                 }
                 Some((seq, e)) => {
                     // The records before it did not fit the channel: read them from disk.

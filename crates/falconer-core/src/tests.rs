@@ -29,6 +29,8 @@ pub(crate) struct Scripted {
     script: std::sync::Mutex<VecDeque<Script>>,
     fallback: Script,
     pub(crate) received: Mutex<Vec<String>>,
+    /// The payload of every alert accepted, in order.
+    payloads: std::sync::Mutex<Vec<bytes::Bytes>>,
     batches: std::sync::Mutex<Vec<usize>>,
     calls: AtomicUsize,
     release: Notify,
@@ -56,7 +58,10 @@ impl Output for Scripted {
             .pop_front()
             .unwrap_or_else(|| self.fallback.clone());
         match action {
-            Script::Accept => {}
+            Script::Accept => {
+                let mut payloads = self.payloads.lock().unwrap();
+                payloads.extend(batch.iter().map(|a| a.json_bytes().clone()));
+            }
             Script::Hang => {
                 self.release.notified().await;
             }
@@ -128,6 +133,7 @@ pub(crate) fn scripted_with(script: Vec<Script>, fallback: Script) -> Arc<Script
         script: std::sync::Mutex::new(script.into()),
         fallback,
         received: Mutex::new(Vec::new()),
+        payloads: std::sync::Mutex::new(Vec::new()),
         batches: std::sync::Mutex::new(Vec::new()),
         calls: AtomicUsize::new(0),
         release: Notify::new(),
@@ -330,6 +336,60 @@ async fn a_full_queue_drops_counts_and_dead_letters_or_rejects() {
     assert!(hang.gave_up.lock().unwrap().is_empty());
     hang.release.notify_waiters();
     hang2.release.notify_waiters();
+}
+
+#[tokio::test]
+async fn a_long_queue_holds_payloads_and_delivers_the_same_alerts_in_order() {
+    let env = Env::new();
+    // The first attempt of each output hangs until released; the queues fill behind it.
+    let memory = scripted_with(vec![Script::Hang], Script::Accept);
+    let spooled = scripted_with(vec![Script::Hang], Script::Accept);
+    let mut spool_settings = common("", 1000, OverflowPolicy::Drop);
+    spool_settings.spool.enabled = true;
+    let d = env.launch(vec![
+        built(
+            "memory",
+            memory.clone(),
+            common("", 1000, OverflowPolicy::Drop),
+        ),
+        built("spooled", spooled.clone(), spool_settings),
+    ]);
+    let count = held::PACK_AFTER as usize * 3;
+    let mut alerts = Vec::new();
+    for i in 0..count {
+        let mut a = (*alert(Priority::Error, &format!("r{i}"))).clone();
+        a.output_fields
+            .insert("evt.num".into(), serde_json::json!(i));
+        let a = Arc::new(a);
+        alerts.push(a.clone());
+        assert_eq!(d.dispatch(a).await.queued, 2);
+        if i == 0 {
+            until("the first attempts", || {
+                memory.calls.load(Ordering::SeqCst) == 1
+                    && spooled.calls.load(Ordering::SeqCst) == 1
+            })
+            .await;
+        }
+    }
+    env.has(&format!(
+        r#"falconer_output_queue_depth{{kind="scripted",output="memory"}} {}"#,
+        count - 1
+    ));
+    memory.release.notify_waiters();
+    spooled.release.notify_waiters();
+    settle(&d).await;
+    let expected: Vec<String> = (0..count).map(|i| format!("r{i}")).collect();
+    for output in [&memory, &spooled] {
+        assert_eq!(*output.received.lock().await, expected);
+        // Past the first one (sent by the hanging attempt), each accepted alert is the very
+        // payload dispatched, packed or not.
+        let payloads = output.payloads.lock().unwrap();
+        assert_eq!(payloads.len(), count - 1);
+        for (sent, alert) in payloads.iter().zip(&alerts[1..]) {
+            assert_eq!(sent, alert.json_bytes());
+        }
+    }
+    assert!(env.dead_letters().await.is_empty());
 }
 
 #[tokio::test(start_paused = true)]

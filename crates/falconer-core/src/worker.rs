@@ -24,6 +24,7 @@ use tracing::{debug, warn, Instrument};
 use crate::breaker::Breaker;
 use crate::deadletter::DeadLetters;
 use crate::error::SendError;
+use crate::held::Queued;
 use crate::output::Output;
 use crate::retry::{Decision, RetryPolicy};
 use crate::source::Batcher;
@@ -38,16 +39,6 @@ pub(crate) struct Envelope {
     pub(crate) seq: Option<u64>,
 }
 
-impl Envelope {
-    pub(crate) fn new(alert: Arc<Alert>, enqueued: Instant) -> Self {
-        Envelope {
-            alert,
-            enqueued,
-            seq: None,
-        }
-    }
-}
-
 /// Highest concurrency `maxconcurrentrequests: 0` ("unlimited") stands for.
 pub(crate) const UNLIMITED_CONCURRENCY: usize = 1024;
 
@@ -59,7 +50,7 @@ pub(crate) struct Delivery {
     pub(crate) breaker: Arc<Breaker>,
     pub(crate) metrics: OutputMetrics,
     pub(crate) dead: Arc<DeadLetters>,
-    pub(crate) spool: Option<Spool<Envelope>>,
+    pub(crate) spool: Option<Spool<Queued>>,
     pub(crate) retry_log: LogThrottle,
 }
 
