@@ -122,7 +122,7 @@ pub const SILENCED_FIELD: &str = "falconer.silenced";
 /// summaries are sent within this of their window's end).
 const NOISE_TICK: Duration = Duration::from_secs(1);
 
-/// The file of an output instance's spool under the data directory.
+/// The directory of an output instance's spool under the data directory.
 pub fn spool_path(datadir: &Path, output: &str) -> PathBuf {
     let safe: String = output
         .chars()
@@ -134,7 +134,13 @@ pub fn spool_path(datadir: &Path, output: &str) -> PathBuf {
             }
         })
         .collect();
-    datadir.join("spool").join(format!("{safe}.redb"))
+    // `.` and `..` would name the spool folder itself, or the data directory.
+    let safe = if safe.chars().all(|c| c == '.') {
+        safe.replace('.', "_")
+    } else {
+        safe
+    };
+    datadir.join("spool").join(safe)
 }
 
 /// Opens the dead-letter store the global settings describe.

@@ -165,7 +165,7 @@ pub(crate) fn start_lane(
         let (tx, rx) = mpsc::channel(common.queue.capacity);
         (
             Intake::Memory(tx),
-            Source::Memory(MemorySource::new(rx, output_metrics.clone())),
+            Source::Memory(Box::new(MemorySource::new(rx, output_metrics.clone()))),
             None,
         )
     };

@@ -19,6 +19,8 @@ use crate::*;
 #[derive(Default)]
 struct Recorder {
     got: std::sync::Mutex<Vec<Arc<Alert>>>,
+    /// Answers 503 to everything while set.
+    down: std::sync::atomic::AtomicBool,
 }
 
 impl Recorder {
@@ -39,6 +41,13 @@ impl Recorder {
 #[async_trait::async_trait]
 impl Output for Recorder {
     async fn send(&self, batch: &[Arc<Alert>]) -> Result<(), SendError> {
+        if self.down.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(SendError::Status {
+                status: http::StatusCode::SERVICE_UNAVAILABLE,
+                body: "down".into(),
+                retry_after: None,
+            });
+        }
         self.got.lock().unwrap().extend(batch.iter().cloned());
         Ok(())
     }
@@ -321,4 +330,43 @@ async fn reload_keeps_unchanged_outputs_replaces_changed_ones_and_retires_remove
     assert_eq!(changed_new.rules(), ["after", "after-critical"]);
     assert_eq!(removed.rules(), ["before"], "the removed output drained");
     assert_eq!(added.rules(), ["after", "after-critical"]);
+}
+
+#[tokio::test]
+async fn a_replaced_spooled_output_hands_its_spool_to_the_new_instance() {
+    let env = Env::new();
+    let old = Arc::new(Recorder::default());
+    old.down.store(true, std::sync::atomic::Ordering::SeqCst);
+    let new = Arc::new(Recorder::default());
+    let mut spooled = queue();
+    spooled.spool.enabled = true;
+    spooled.breaker.failures = 0;
+    let d = launch(
+        &env,
+        vec![plain("durable", &old, spooled.clone())],
+        &GlobalSettings::default(),
+    );
+    for i in 0..5 {
+        let outcome = d.dispatch(alert(Priority::Warning, &format!("r{i}"))).await;
+        assert_eq!(outcome.queued, 1);
+    }
+    // A delivery setting changes: a new instance, and the spool goes with the output.
+    let mut changed = spooled;
+    changed.timeout = GoDuration(Duration::from_secs(9));
+    let report = d
+        .reload(
+            vec![planned("durable", &new, changed)],
+            Arc::new(GlobalSettings::default()),
+            &env.m,
+            Duration::from_secs(5),
+        )
+        .await
+        .expect("reload");
+    assert_eq!(report.replaced, ["durable"]);
+    d.dispatch(alert(Priority::Warning, "after")).await;
+    until("the replay", || new.rules().len() == 6).await;
+    settle(&d).await;
+    assert_eq!(new.rules(), ["r0", "r1", "r2", "r3", "r4", "after"]);
+    assert!(old.rules().is_empty());
+    assert!(env.dead_letters().await.is_empty());
 }

@@ -34,7 +34,7 @@ pub(crate) struct BatchLimits {
 
 /// The alerts of one output instance, in order.
 pub(crate) enum Source {
-    Memory(MemorySource),
+    Memory(Box<MemorySource>),
     Spool(Box<SpoolSource>),
 }
 

@@ -1,47 +1,51 @@
 //! A durable, bounded on-disk queue for one output instance.
 //!
-//! Records (opaque payload bytes) get increasing sequence numbers and are kept in a
-//! [redb](https://docs.rs/redb) database until they are acknowledged. One writer thread owns
-//! every write: it takes all appends and acknowledgements waiting at that moment, writes them
-//! in one transaction and commits it with one `fsync` (group commit), then answers every
-//! append at once. An append is answered only after its commit is durable.
+//! Records (opaque payload bytes) get increasing sequence numbers and are appended to a log of
+//! segment files in the spool's directory (format: [`log`]). One writer thread owns every
+//! write: it takes all appends waiting at that moment, writes them with one `write` and one
+//! `fdatasync` (group commit), then answers every append at once. An append is answered only
+//! after its data is durable. Acknowledgements cost no disk write: they move a read cursor in
+//! memory, saved at most once a second ([`cursor`]); a segment is deleted once every record in
+//! it is acknowledged.
 //!
 //! # Crash consistency
-//! redb commits are atomic and, with `Durability::Immediate`, durable when `commit` returns
-//! (copy-on-write B-trees, checksummed, with a two-slot commit header). So:
-//! - a record whose append was answered `Ok` survives a crash (`kill -9`, power loss after
-//!   the fsync), and is read back at the next [`Spool::open`];
-//! - an append that was not answered may or may not be there after a crash; its sender never
-//!   got its success answer (Falconer answers ingest 200 only after it), so no promise was made;
-//! - an acknowledgement is written in a later transaction, usually without its own fsync
-//!   (the next append's fsync carries it). A crash can lose acknowledgements, so records
-//!   delivered just before a crash are delivered again: delivery is **at least once**.
+//! - A record whose append was answered `Ok` was synced, and is read back at the next
+//!   [`Spool::open`] unless it was acknowledged and the cursor saved past it.
+//! - An append that was not answered may be torn by a crash; its frame fails its checksum and
+//!   is cut off at the next open. Its sender never got its success answer (Falconer answers
+//!   ingest 200 only after it), so no promise was made.
+//! - The cursor is saved lazily, so records delivered just before a crash (up to a second of
+//!   them) are delivered again: delivery is **at least once**.
 //!
 //! # Hot path
-//! A record's item (the parsed alert) is handed to the reader through a bounded in-memory
-//! channel right after its commit, so the reader rarely reads back from disk; when the
-//! channel is full, or after a restart, the reader reads the records it missed from the
-//! database (see [`Spool::read`]).
+//! A record's item (the alert) is handed to the reader through a bounded in-memory channel
+//! right after its commit, so the reader rarely reads back from disk; when the channel is
+//! full, or after a restart, the reader reads the records it missed from the segments (see
+//! [`Spool::read`]).
+//!
+//! # Earlier spools
+//! Falconer's earlier spool was a [redb](https://docs.rs/redb) database at `<dir>.redb`. When
+//! one is found, its records are copied into the log (synced) before the file is removed.
 
+mod cursor;
+mod legacy;
+mod log;
 mod writer;
 
+use std::collections::BTreeSet;
+use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use bytes::Bytes;
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use tokio::sync::{mpsc, oneshot, watch};
 
-use writer::{Request, Writer};
+use writer::{lock, Request, Segments, Writer};
 
-/// redb's page cache per spool. The hot path rarely reads back, so a small cache bounds
-/// memory without costing throughput.
-const CACHE_BYTES: usize = 8 * 1024 * 1024;
-
-/// The one table: sequence number → payload.
-const RECORDS: TableDefinition<u64, &[u8]> = TableDefinition::new("records");
+/// Smallest and largest segment file.
+const SEGMENT_BYTES: (u64, u64) = (1024 * 1024, 64 * 1024 * 1024);
 
 /// Why the spool could not do something.
 #[derive(Debug, thiserror::Error)]
@@ -58,7 +62,7 @@ pub enum SpoolError {
 }
 
 impl SpoolError {
-    fn storage(e: impl std::fmt::Display) -> Self {
+    pub(crate) fn storage(e: impl std::fmt::Display) -> Self {
         SpoolError::Storage(e.to_string())
     }
 }
@@ -81,10 +85,14 @@ impl<T> Clone for Spool<T> {
 
 struct Inner<T> {
     path: PathBuf,
-    db: Arc<Database>,
+    segments: Segments,
     requests: std::sync::mpsc::Sender<Request<T>>,
     used: Arc<AtomicU64>,
+    disk: Arc<AtomicU64>,
     max_bytes: u64,
+    segment_bytes: u64,
+    /// Holds the directory's lock (`flock`) until the spool is closed.
+    lock: Mutex<Option<File>>,
     committed: watch::Receiver<u64>,
     first_pending: u64,
     thread: Mutex<Option<JoinHandle<()>>>,
@@ -100,9 +108,9 @@ impl<T> std::fmt::Debug for Spool<T> {
 }
 
 impl<T: Send + 'static> Spool<T> {
-    /// Opens (or creates) the spool at `path`, holding at most `max_bytes` of payload.
-    /// Items of committed appends are offered to `hot` (dropped when it is full; the reader
-    /// then reads them back from disk).
+    /// Opens (or creates) the spool in the directory `path`, holding at most `max_bytes` of
+    /// payload. Items of committed appends are offered to `hot` (dropped when it is full; the
+    /// reader then reads them back from disk).
     /// `on_used` is told the payload bytes held after every commit (for a gauge).
     pub fn open(
         path: &Path,
@@ -110,28 +118,52 @@ impl<T: Send + 'static> Spool<T> {
         hot: mpsc::Sender<(u64, T)>,
         on_used: UsedObserver,
     ) -> Result<Spool<T>, SpoolError> {
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| {
-                SpoolError::Storage(format!("cannot create {}: {e}", parent.display()))
-            })?;
-        }
-        let db = Database::builder()
-            .set_cache_size(CACHE_BYTES)
-            .create(path)
-            .map_err(SpoolError::storage)?;
-        let (used, first, last) = scan(&db)?;
-        let db = Arc::new(db);
+        std::fs::create_dir_all(path)
+            .map_err(|e| SpoolError::Storage(format!("cannot create {}: {e}", path.display())))?;
+        let lock_file = lock_dir(path)?;
+        let cursor = cursor::Cursor::open(path).map_err(SpoolError::storage)?;
+        let segments = log::open_segments(path).map_err(SpoolError::storage)?;
+        let last = segments
+            .iter()
+            .filter_map(log::Segment::last_seq)
+            .max()
+            .unwrap_or(0)
+            .max(cursor.written.saturating_sub(1));
+        let low = cursor
+            .written
+            .max(segments.first().map_or(0, |s| s.first_seq))
+            .max(1);
+        let used: u64 = segments
+            .iter()
+            .flat_map(|s| (low.max(s.first_seq)..=s.last_seq().unwrap_or(0)).map(move |q| (s, q)))
+            .filter_map(|(s, q)| s.payload_len(q))
+            .sum();
+        let disk: u64 = segments.iter().map(|s| s.len).sum();
+        let next_segment = segments.last().map_or(1, |s| s.id + 1);
+        let segment_bytes = (max_bytes / 8).clamp(SEGMENT_BYTES.0, SEGMENT_BYTES.1);
+        let segments: Segments = Arc::new(Mutex::new(segments));
         let used = Arc::new(AtomicU64::new(used));
+        let disk = Arc::new(AtomicU64::new(disk));
         let (committed_tx, committed) = watch::channel(last);
-        let (requests, rx) = std::sync::mpsc::channel();
-        let writer = Writer {
-            db: db.clone(),
-            used: used.clone(),
+        let mut writer = Writer {
+            dir: path.to_owned(),
+            segments: segments.clone(),
+            segment_bytes,
+            next_segment,
+            broken: false,
             next_seq: last + 1,
+            low: low.min(last + 1),
+            acked: BTreeSet::new(),
+            cursor,
+            used: used.clone(),
+            disk: disk.clone(),
             committed: committed_tx,
             hot,
             on_used,
         };
+        legacy::import(path, &mut writer)?;
+        let first_pending = writer.low;
+        let (requests, rx) = std::sync::mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("falconer-spool".into())
             .spawn(move || writer.run(rx))
@@ -139,16 +171,39 @@ impl<T: Send + 'static> Spool<T> {
         Ok(Spool {
             inner: Arc::new(Inner {
                 path: path.to_owned(),
-                db,
+                segments,
                 requests,
                 used,
+                disk,
                 max_bytes,
+                segment_bytes,
+                lock: Mutex::new(Some(lock_file)),
                 committed,
-                first_pending: first.unwrap_or(last + 1),
+                first_pending,
                 thread: Mutex::new(Some(thread)),
             }),
         })
     }
+}
+
+/// Takes the spool directory's lock: two processes must not write one spool.
+fn lock_dir(dir: &Path) -> Result<File, SpoolError> {
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(dir.join("lock"))
+        .map_err(SpoolError::storage)?;
+    rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive).map_err(
+        |e| {
+            SpoolError::Storage(format!(
+                "{} is in use by another process ({e})",
+                dir.display()
+            ))
+        },
+    )?;
+    Ok(file)
 }
 
 impl<T> Spool<T> {
@@ -161,6 +216,17 @@ impl<T> Spool<T> {
         item: T,
     ) -> Result<oneshot::Receiver<Result<u64, SpoolError>>, SpoolError> {
         let len = payload.len() as u64;
+        if len > log::max_payload() {
+            return Err(SpoolError::Storage(format!(
+                "record of {len} bytes is too large"
+            )));
+        }
+        // Acknowledged records share segments with pending ones until the segment is spent;
+        // past one segment of them, the disk is full too.
+        if self.inner.disk.load(Ordering::Acquire) > self.inner.max_bytes + self.inner.segment_bytes
+        {
+            return Err(SpoolError::Full(self.inner.max_bytes));
+        }
         let reserved = self
             .inner
             .used
@@ -187,7 +253,7 @@ impl<T> Spool<T> {
         Ok(answer)
     }
 
-    /// Acknowledges records: they are deleted in a coming transaction.
+    /// Acknowledges records: the writer moves the cursor past them.
     pub fn ack(&self, seqs: Vec<u64>) {
         if !seqs.is_empty() {
             // After close the records simply stay: they are delivered again at the next start.
@@ -196,25 +262,27 @@ impl<T> Spool<T> {
     }
 
     /// Records from sequence number `from` on, up to the last committed one, at most `limit`
-    /// of them. Reads the database (page cache, usually); meant for the cold path.
+    /// of them (acknowledged ones too, while their segment is kept). Reads the segment files
+    /// (the page cache, usually); meant for the cold path.
     pub fn read(&self, from: u64, limit: usize) -> Result<Vec<(u64, Bytes)>, SpoolError> {
         let last = self.committed();
         if from > last || limit == 0 {
             return Ok(Vec::new());
         }
-        let txn = self.inner.db.begin_read().map_err(SpoolError::storage)?;
-        let table = match txn.open_table(RECORDS) {
-            Ok(t) => t,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
-            Err(e) => return Err(SpoolError::storage(e)),
-        };
+        let segments = lock(&self.inner.segments);
         let mut out = Vec::new();
-        for entry in table.range(from..=last).map_err(SpoolError::storage)? {
-            let (seq, payload) = entry.map_err(SpoolError::storage)?;
-            out.push((seq.value(), Bytes::copy_from_slice(payload.value())));
+        for segment in segments.iter() {
             if out.len() >= limit {
                 break;
             }
+            if segment.last_seq().is_none_or(|l| l < from) {
+                continue;
+            }
+            let start = out.last().map_or(from, |(seq, _): &(u64, Bytes)| seq + 1);
+            let records = segment
+                .read(start, last, limit - out.len())
+                .map_err(SpoolError::storage)?;
+            out.extend(records);
         }
         Ok(out)
     }
@@ -241,12 +309,12 @@ impl<T> Spool<T> {
         self.inner.used.load(Ordering::Acquire)
     }
 
-    /// The database file.
+    /// The spool's directory.
     pub fn path(&self) -> &Path {
         &self.inner.path
     }
 
-    /// Writes what is pending (acknowledgements included) durably and stops the writer.
+    /// Saves the cursor (acknowledgements included) durably and stops the writer.
     /// Appends after this fail with [`SpoolError::Closed`].
     pub async fn close(&self) -> Result<(), SpoolError> {
         let (reply, answer) = oneshot::channel();
@@ -263,32 +331,14 @@ impl<T> Spool<T> {
         if let Some(thread) = thread {
             let _ = tokio::task::spawn_blocking(move || thread.join()).await;
         }
+        // Another instance of the output (after a reload) may open the spool now.
+        self.inner
+            .lock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
         result
     }
-}
-
-/// Payload bytes held, first and last sequence numbers of an existing database.
-fn scan(db: &Database) -> Result<(u64, Option<u64>, u64), SpoolError> {
-    let txn = db.begin_read().map_err(SpoolError::storage)?;
-    let table = match txn.open_table(RECORDS) {
-        Ok(t) => t,
-        Err(redb::TableError::TableDoesNotExist(_)) => return Ok((0, None, 0)),
-        Err(e) => return Err(SpoolError::storage(e)),
-    };
-    let mut used = 0u64;
-    for entry in table.iter().map_err(SpoolError::storage)? {
-        let (_, payload) = entry.map_err(SpoolError::storage)?;
-        used += payload.value().len() as u64;
-    }
-    let first = table
-        .first()
-        .map_err(SpoolError::storage)?
-        .map(|(k, _)| k.value());
-    let last = table
-        .last()
-        .map_err(SpoolError::storage)?
-        .map_or(0, |(k, _)| k.value());
-    Ok((used, first, last))
 }
 
 #[cfg(test)]

@@ -1,27 +1,31 @@
-//! The writer thread: group commit of appends and acknowledgements.
+//! The writer thread: group commit of appends, and acknowledgements applied in memory.
 
+use std::collections::BTreeSet;
+use std::io;
+use std::os::unix::fs::FileExt;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use redb::{Database, Durability};
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
-
 use tokio::sync::{mpsc, oneshot, watch};
 use tracing::error;
 
-use crate::{SpoolError, RECORDS};
+use crate::cursor::Cursor;
+use crate::log::{create_segment, encode_frame, segment_path, Segment, HEADER};
+use crate::SpoolError;
 
-/// Most requests written in one transaction.
+/// Most appends written in one group.
 const MAX_GROUP: usize = 4096;
 
-/// Longest an acknowledgement waits for a transaction to ride along with.
-const ACK_LINGER: Duration = Duration::from_millis(100);
+/// Most payload bytes written in one group.
+const MAX_GROUP_BYTES: usize = 16 * 1024 * 1024;
 
-/// Acknowledgement-only transactions skip their fsync unless the last durable commit is older
-/// than this; a crash loses at most this much of acknowledgements (redelivered, not lost).
-const ACK_SYNC_INTERVAL: Duration = Duration::from_secs(1);
+/// How often at most the cursor is synced; a crash redelivers at most this much of
+/// acknowledged alerts.
+pub(crate) const CURSOR_SYNC_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Where an append's sequence number (or failure) is sent.
 pub(crate) type Reply = oneshot::Sender<Result<u64, SpoolError>>;
@@ -39,10 +43,30 @@ pub(crate) enum Request<T> {
     Close(oneshot::Sender<Result<(), SpoolError>>),
 }
 
+/// The segments, shared by the writer (the only one to change them) and readers.
+pub(crate) type Segments = Arc<Mutex<Vec<Segment>>>;
+
+pub(crate) fn lock(segments: &Segments) -> MutexGuard<'_, Vec<Segment>> {
+    segments
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 pub(crate) struct Writer<T> {
-    pub(crate) db: Arc<Database>,
-    pub(crate) used: Arc<AtomicU64>,
+    pub(crate) dir: PathBuf,
+    pub(crate) segments: Segments,
+    pub(crate) segment_bytes: u64,
+    pub(crate) next_segment: u64,
+    /// The last segment must not be written to again (a write to it failed).
+    pub(crate) broken: bool,
     pub(crate) next_seq: u64,
+    /// The lowest sequence number not acknowledged.
+    pub(crate) low: u64,
+    /// Acknowledged sequence numbers above `low`.
+    pub(crate) acked: BTreeSet<u64>,
+    pub(crate) cursor: Cursor,
+    pub(crate) used: Arc<AtomicU64>,
+    pub(crate) disk: Arc<AtomicU64>,
     pub(crate) committed: watch::Sender<u64>,
     pub(crate) hot: mpsc::Sender<(u64, T)>,
     pub(crate) on_used: crate::UsedObserver,
@@ -51,26 +75,26 @@ pub(crate) struct Writer<T> {
 impl<T> Writer<T> {
     pub(crate) fn run(mut self, rx: Receiver<Request<T>>) {
         let mut last_sync = Instant::now();
-        // Acknowledgements wait for the next append's commit, or ACK_LINGER at most: under
-        // load they ride along; when idle they cost one transaction per ACK_LINGER.
-        let mut acks: Vec<u64> = Vec::new();
-        let mut acks_since: Option<Instant> = None;
         loop {
-            let first = match acks_since {
-                None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
-                Some(since) => {
-                    let wait = ACK_LINGER.saturating_sub(since.elapsed());
-                    rx.recv_timeout(wait)
-                }
+            let first = if self.low != self.cursor.written {
+                rx.recv_timeout(CURSOR_SYNC_INTERVAL.saturating_sub(last_sync.elapsed()))
+            } else {
+                rx.recv().map_err(|_| RecvTimeoutError::Disconnected)
             };
             let mut group = match first {
                 Ok(request) => vec![request],
                 Err(RecvTimeoutError::Timeout) => Vec::new(),
                 Err(RecvTimeoutError::Disconnected) => return,
             };
-            while group.len() < MAX_GROUP {
+            let mut bytes = 0usize;
+            while group.len() < MAX_GROUP && bytes < MAX_GROUP_BYTES {
                 match rx.try_recv() {
-                    Ok(r) => group.push(r),
+                    Ok(r) => {
+                        if let Request::Append { payload, .. } = &r {
+                            bytes += payload.len();
+                        }
+                        group.push(r);
+                    }
                     Err(_) => break,
                 }
             }
@@ -83,38 +107,36 @@ impl<T> Writer<T> {
                         item,
                         reply,
                     } => appends.push((payload, item, reply)),
-                    Request::Ack(seqs) => {
-                        acks_since.get_or_insert_with(Instant::now);
-                        acks.extend(seqs);
-                    }
+                    Request::Ack(seqs) => self.ack(&seqs),
                     Request::Close(reply) => close = Some(reply),
                 }
             }
-            let acks_due = acks_since.is_some_and(|since| since.elapsed() >= ACK_LINGER);
-            if appends.is_empty() && close.is_none() && !acks_due {
-                continue;
-            }
-            let durable =
-                !appends.is_empty() || close.is_some() || last_sync.elapsed() >= ACK_SYNC_INTERVAL;
-            match self.commit(&appends, &acks, durable) {
-                Ok(()) => {
-                    acks.clear();
-                    acks_since = None;
-                    if durable {
-                        last_sync = Instant::now();
-                    }
-                    self.publish(appends);
-                }
-                Err(e) => {
-                    error!(error = %e, "Spool write failed.");
-                    for (payload, _, reply) in appends {
-                        self.used.fetch_sub(payload.len() as u64, Ordering::AcqRel);
-                        let _ = reply.send(Err(SpoolError::Storage(e.to_string())));
+            if !appends.is_empty() {
+                match self.write(&appends) {
+                    Ok(()) => self.publish(appends),
+                    Err(e) => {
+                        error!(error = %e, "Spool write failed.");
+                        for (payload, _, reply) in appends {
+                            self.used.fetch_sub(payload.len() as u64, Ordering::AcqRel);
+                            let _ = reply.send(Err(SpoolError::storage(&e)));
+                        }
                     }
                 }
             }
+            self.reclaim();
+            let closing = close.is_some();
+            if self.low != self.cursor.written
+                && (closing || last_sync.elapsed() >= CURSOR_SYNC_INTERVAL)
+            {
+                match self.cursor.write(self.low, true) {
+                    Ok(()) => last_sync = Instant::now(),
+                    Err(e) => error!(error = %e, "Cannot save the spool's cursor."),
+                }
+            }
+            (self.on_used)(self.used.load(Ordering::Acquire));
             if let Some(reply) = close {
-                let _ = reply.send(Ok(()));
+                let result = self.cursor.sync().map_err(|e| SpoolError::storage(&e));
+                let _ = reply.send(result);
                 // Whatever raced the close is refused, with room given back.
                 while let Ok(request) = rx.try_recv() {
                     if let Request::Append { payload, reply, .. } = request {
@@ -127,45 +149,104 @@ impl<T> Writer<T> {
         }
     }
 
-    fn commit(
-        &mut self,
-        appends: &[Pending<T>],
-        acks: &[u64],
-        durable: bool,
-    ) -> Result<(), SpoolError> {
-        let mut txn = self.db.begin_write().map_err(SpoolError::storage)?;
-        txn.set_durability(if durable {
-            Durability::Immediate
-        } else {
-            Durability::None
-        })
-        .map_err(SpoolError::storage)?;
-        let mut freed = 0u64;
-        {
-            let mut table = txn.open_table(RECORDS).map_err(SpoolError::storage)?;
-            for (i, (payload, _, _)) in appends.iter().enumerate() {
-                table
-                    .insert(self.next_seq + i as u64, payload.as_ref())
-                    .map_err(SpoolError::storage)?;
-            }
-            for seq in acks {
-                if let Some(old) = table.remove(seq).map_err(SpoolError::storage)? {
-                    freed += old.value().len() as u64;
+    /// Writes `appends` as frames at the end of the last segment (a new one when it is full)
+    /// and syncs them.
+    pub(crate) fn write(&mut self, appends: &[Pending<T>]) -> io::Result<()> {
+        let size: usize = appends.iter().map(|(p, _, _)| HEADER + p.len()).sum();
+        let mut buf = Vec::with_capacity(size);
+        for (i, (payload, _, _)) in appends.iter().enumerate() {
+            encode_frame(&mut buf, self.next_seq + i as u64, payload);
+        }
+        self.write_frames(&buf, appends.len())
+    }
+
+    /// Writes `buf` (`count` frames numbered from `next_seq`) and syncs it.
+    pub(crate) fn write_frames(&mut self, buf: &[u8], count: usize) -> io::Result<()> {
+        let needs_segment = {
+            let segments = lock(&self.segments);
+            match segments.last() {
+                None => true,
+                Some(last) => {
+                    self.broken
+                        || (last.len > 0 && last.len + buf.len() as u64 > self.segment_bytes)
                 }
             }
+        };
+        if needs_segment {
+            let segment = create_segment(&self.dir, self.next_segment, self.next_seq)?;
+            self.next_segment += 1;
+            self.broken = false;
+            lock(&self.segments).push(segment);
         }
-        txn.commit().map_err(SpoolError::storage)?;
-        let used = self.used.fetch_sub(freed, Ordering::AcqRel) - freed;
-        (self.on_used)(used);
+        let (file, at) = {
+            let segments = lock(&self.segments);
+            let last = segments
+                .last()
+                .ok_or_else(|| io::Error::other("no segment"))?;
+            (last.file.clone(), last.len)
+        };
+        let written = file.write_all_at(buf, at).and_then(|()| file.sync_data());
+        if let Err(e) = written {
+            // Cut the partial frames off, and never write after them again.
+            let _ = file.set_len(at);
+            self.broken = true;
+            return Err(e);
+        }
+        let mut segments = lock(&self.segments);
+        if let Some(last) = segments.last_mut() {
+            if last.offsets.is_empty() {
+                last.first_seq = self.next_seq;
+            }
+            let mut offset = at;
+            let mut rest = buf;
+            for _ in 0..count {
+                // Offsets fit: a segment is rolled past `segment_bytes` (≤ 64 MiB) and a
+                // group holds at most MAX_GROUP_BYTES of payload.
+                last.offsets.push(offset as u32);
+                let len = u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
+                offset += (HEADER + len) as u64;
+                rest = &rest[HEADER + len..];
+            }
+            last.len = at + buf.len() as u64;
+        }
+        self.disk.fetch_add(buf.len() as u64, Ordering::AcqRel);
         Ok(())
+    }
+
+    fn ack(&mut self, seqs: &[u64]) {
+        let segments = lock(&self.segments);
+        for &seq in seqs {
+            if seq < self.low || seq >= self.next_seq || !self.acked.insert(seq) {
+                continue;
+            }
+            let at = segments.partition_point(|s| s.first_seq <= seq);
+            if let Some(len) = at.checked_sub(1).and_then(|i| segments[i].payload_len(seq)) {
+                self.used.fetch_sub(len, Ordering::AcqRel);
+            }
+        }
+        drop(segments);
+        while self.acked.remove(&self.low) {
+            self.low += 1;
+        }
+    }
+
+    /// Deletes the segments whose records are all acknowledged (never the last one, which
+    /// takes the next appends).
+    fn reclaim(&mut self) {
+        let mut segments = lock(&self.segments);
+        while segments.len() > 1 && segments[0].last_seq().is_none_or(|last| last < self.low) {
+            let gone = segments.remove(0);
+            self.disk.fetch_sub(gone.len, Ordering::AcqRel);
+            let path = segment_path(&self.dir, gone.id);
+            if let Err(e) = std::fs::remove_file(&path) {
+                error!(segment = %path.display(), error = %e, "Cannot delete a spent spool segment.");
+            }
+        }
     }
 
     /// Hands committed items to the reader (in order, before the committed mark moves, so a
     /// reader that sees the mark also sees every item that fit in the channel), then answers.
     fn publish(&mut self, appends: Vec<Pending<T>>) {
-        if appends.is_empty() {
-            return;
-        }
         let mut replies = Vec::with_capacity(appends.len());
         for (_, item, reply) in appends {
             let seq = self.next_seq;
