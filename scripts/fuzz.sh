@@ -13,7 +13,7 @@ fi
 
 export RUSTC_BOOTSTRAP=1
 mkdir -p fuzz/logs
-for target in alert config template expr http k8saudit_rules k8saudit_body; do
+for target in alert config template expr http k8saudit_rules k8saudit_body spool; do
   mkdir -p "fuzz/corpus/$target"
   log="fuzz/logs/$target.log"
   if cargo fuzz run --sanitizer none "$target" "fuzz/corpus/$target" "fuzz/seeds/$target" -- \

@@ -87,6 +87,7 @@ struct Inner<T> {
     path: PathBuf,
     segments: Segments,
     requests: std::sync::mpsc::Sender<Request<T>>,
+    acks: Arc<Mutex<Vec<u64>>>,
     used: Arc<AtomicU64>,
     disk: Arc<AtomicU64>,
     max_bytes: u64,
@@ -145,6 +146,7 @@ impl<T: Send + 'static> Spool<T> {
         let used = Arc::new(AtomicU64::new(used));
         let disk = Arc::new(AtomicU64::new(disk));
         let (committed_tx, committed) = watch::channel(last);
+        let acks = Arc::new(Mutex::new(Vec::new()));
         let mut writer = Writer {
             dir: path.to_owned(),
             segments: segments.clone(),
@@ -154,6 +156,7 @@ impl<T: Send + 'static> Spool<T> {
             next_seq: last + 1,
             low: low.min(last + 1),
             acked: BTreeSet::new(),
+            acks: acks.clone(),
             cursor,
             used: used.clone(),
             disk: disk.clone(),
@@ -173,6 +176,7 @@ impl<T: Send + 'static> Spool<T> {
                 path: path.to_owned(),
                 segments,
                 requests,
+                acks,
                 used,
                 disk,
                 max_bytes,
@@ -255,9 +259,21 @@ impl<T> Spool<T> {
 
     /// Acknowledges records: the writer moves the cursor past them.
     pub fn ack(&self, seqs: Vec<u64>) {
-        if !seqs.is_empty() {
+        if seqs.is_empty() {
+            return;
+        }
+        let mut acks = self
+            .inner
+            .acks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // The writer is woken once for all the acknowledgements that gather meanwhile.
+        let wake = acks.is_empty();
+        acks.extend(seqs);
+        drop(acks);
+        if wake {
             // After close the records simply stay: they are delivered again at the next start.
-            let _ = self.inner.requests.send(Request::Ack(seqs));
+            let _ = self.inner.requests.send(Request::Acks);
         }
     }
 

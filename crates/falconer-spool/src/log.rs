@@ -10,10 +10,16 @@
 //! +-------------+---------------+------------+-----------------+
 //! ```
 //!
-//! `crc32` (IEEE) covers the sequence number and the payload. A frame that is short or whose
-//! checksum does not match ends its segment: at the tail of the last segment it is the part of
-//! a write the machine did not finish (never acknowledged, since an append is answered only
-//! after its `fdatasync`), and is cut off when the spool is opened.
+//! `crc32` (IEEE) covers the sequence number and the payload. A frame that is short, whose
+//! checksum does not match, or whose sequence number does not follow ends its segment: at the
+//! tail of the last segment it is the part of a write the machine did not finish (never
+//! acknowledged, since an append is answered only after its `fdatasync`), and is zeroed when
+//! the spool is opened.
+//!
+//! Segment files are extended with zeros [`PREALLOCATE`] bytes at a time, ahead of the frames.
+//! A group commit then writes into blocks the file already has, and its `fdatasync` writes the
+//! data alone: it need not write the inode for a new file size (one disk write per commit, not
+//! two). The zeros after the last frame read as the end of the segment.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufReader, Read};
@@ -26,6 +32,9 @@ use tracing::{error, warn};
 
 /// Bytes before each payload.
 pub(crate) const HEADER: usize = 16;
+
+/// Zeros a segment file is extended by, ahead of the frames.
+pub(crate) const PREALLOCATE: u64 = 1024 * 1024;
 
 /// Largest payload a frame may claim (a longer claim is a torn or corrupt frame).
 const MAX_PAYLOAD: u32 = 64 * 1024 * 1024;
@@ -41,6 +50,8 @@ pub(crate) struct Segment {
     pub(crate) offsets: Vec<u32>,
     /// Bytes of whole frames (where the next frame goes).
     pub(crate) len: u64,
+    /// The file's size: frames, then zeros.
+    pub(crate) allocated: u64,
 }
 
 impl Segment {
@@ -160,10 +171,11 @@ pub(crate) fn create_segment(dir: &Path, id: u64, first_seq: u64) -> io::Result<
         first_seq,
         offsets: Vec::new(),
         len: 0,
+        allocated: 0,
     })
 }
 
-/// Reads every segment of `dir`, in order, cutting a torn tail off the last one.
+/// Reads every segment of `dir`, in order, zeroing a torn tail.
 pub(crate) fn open_segments(dir: &Path) -> io::Result<Vec<Segment>> {
     let mut ids = Vec::new();
     for entry in fs::read_dir(dir)? {
@@ -185,14 +197,15 @@ pub(crate) fn open_segments(dir: &Path) -> io::Result<Vec<Segment>> {
         let file = OpenOptions::new().read(true).write(true).open(&path)?;
         let size = file.metadata()?.len();
         let (first_seq, offsets, len) = scan(&file, size)?;
-        if len < size {
+        if !zeros_from(&file, len, size)? {
             if i + 1 == count {
-                warn!(segment = %path.display(), kept = len, found = size, "Cutting an unfinished write off the spool's last segment.");
-                file.set_len(len)?;
-                file.sync_all()?;
+                warn!(segment = %path.display(), kept = len, found = size, "Zeroing an unfinished write at the end of the spool's last segment.");
             } else {
                 error!(segment = %path.display(), kept = len, found = size, "A spool segment is damaged; the records after the damage are lost.");
             }
+            // Nothing after the frames kept may ever read as a frame.
+            write_zeros(&file, len, size)?;
+            file.sync_data()?;
         }
         segments.push(Segment {
             id,
@@ -200,9 +213,37 @@ pub(crate) fn open_segments(dir: &Path) -> io::Result<Vec<Segment>> {
             first_seq,
             offsets,
             len,
+            allocated: size,
         });
     }
     Ok(segments)
+}
+
+/// True when `file` holds only zeros from `from` to `to`.
+fn zeros_from(file: &File, from: u64, to: u64) -> io::Result<bool> {
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut at = from;
+    while at < to {
+        let n = (to - at).min(buf.len() as u64) as usize;
+        file.read_exact_at(&mut buf[..n], at)?;
+        if buf[..n].iter().any(|b| *b != 0) {
+            return Ok(false);
+        }
+        at += n as u64;
+    }
+    Ok(true)
+}
+
+/// Writes zeros to `file` from `from` to `to` (extending it if `to` is past its end).
+pub(crate) fn write_zeros(file: &File, from: u64, to: u64) -> io::Result<()> {
+    static ZEROS: [u8; 64 * 1024] = [0; 64 * 1024];
+    let mut at = from;
+    while at < to {
+        let n = (to - at).min(ZEROS.len() as u64) as usize;
+        file.write_all_at(&ZEROS[..n], at)?;
+        at += n as u64;
+    }
+    Ok(())
 }
 
 /// The whole frames at the start of `file`: (first seq, offsets, bytes they take). Stops at

@@ -160,16 +160,14 @@ async fn a_torn_write_at_the_tail_is_cut_off_and_the_log_goes_on() {
         }
         spool.close().await.unwrap();
     }
-    // A crash in the middle of the next write: half a frame at the end.
+    // A crash in the middle of the next write: part of a frame after the three (of 18 bytes
+    // each), in the zeros the segment was extended with.
     let last = dir
         .path()
         .join("out")
         .join(segment_files(dir.path()).pop().unwrap());
-    let mut torn = std::fs::OpenOptions::new()
-        .append(true)
-        .open(&last)
-        .unwrap();
-    std::io::Write::write_all(&mut torn, &[9, 0, 0, 0, 1, 2, 3]).unwrap();
+    let torn = std::fs::OpenOptions::new().write(true).open(&last).unwrap();
+    std::os::unix::fs::FileExt::write_all_at(&torn, &[9, 0, 0, 0, 1, 2, 3], 3 * 18).unwrap();
     drop(torn);
     {
         let spool = open_u32(dir.path(), 1 << 20);

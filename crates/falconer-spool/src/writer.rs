@@ -14,7 +14,9 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tracing::error;
 
 use crate::cursor::Cursor;
-use crate::log::{create_segment, encode_frame, segment_path, Segment, HEADER};
+use crate::log::{
+    create_segment, encode_frame, segment_path, write_zeros, Segment, HEADER, PREALLOCATE,
+};
 use crate::SpoolError;
 
 /// Most appends written in one group.
@@ -39,7 +41,8 @@ pub(crate) enum Request<T> {
         item: T,
         reply: Reply,
     },
-    Ack(Vec<u64>),
+    /// Acknowledgements are waiting in [`Writer::acks`].
+    Acks,
     Close(oneshot::Sender<Result<(), SpoolError>>),
 }
 
@@ -64,6 +67,8 @@ pub(crate) struct Writer<T> {
     pub(crate) low: u64,
     /// Acknowledged sequence numbers above `low`.
     pub(crate) acked: BTreeSet<u64>,
+    /// Acknowledgements not yet applied (one wake-up request for many).
+    pub(crate) acks: Arc<Mutex<Vec<u64>>>,
     pub(crate) cursor: Cursor,
     pub(crate) used: Arc<AtomicU64>,
     pub(crate) disk: Arc<AtomicU64>,
@@ -107,10 +112,17 @@ impl<T> Writer<T> {
                         item,
                         reply,
                     } => appends.push((payload, item, reply)),
-                    Request::Ack(seqs) => self.ack(&seqs),
+                    Request::Acks => {}
                     Request::Close(reply) => close = Some(reply),
                 }
             }
+            let acks = std::mem::take(
+                &mut *self
+                    .acks
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner),
+            );
+            self.ack(&acks);
             if !appends.is_empty() {
                 match self.write(&appends) {
                     Ok(()) => self.publish(appends),
@@ -178,17 +190,29 @@ impl<T> Writer<T> {
             self.broken = false;
             lock(&self.segments).push(segment);
         }
-        let (file, at) = {
+        let (file, at, allocated) = {
             let segments = lock(&self.segments);
             let last = segments
                 .last()
                 .ok_or_else(|| io::Error::other("no segment"))?;
-            (last.file.clone(), last.len)
+            (last.file.clone(), last.len, last.allocated)
         };
-        let written = file.write_all_at(buf, at).and_then(|()| file.sync_data());
+        let end = at + buf.len() as u64;
+        let mut grown = None;
+        let written = (|| {
+            if end > allocated {
+                // Zeros ahead of the frames, synced with them: the next commits write into
+                // blocks the file has.
+                let size = end.div_ceil(PREALLOCATE) * PREALLOCATE;
+                write_zeros(&file, allocated, size)?;
+                grown = Some(size);
+            }
+            file.write_all_at(buf, at)?;
+            file.sync_data()
+        })();
         if let Err(e) = written {
-            // Cut the partial frames off, and never write after them again.
-            let _ = file.set_len(at);
+            // Zero the partial frames, and never write after them again.
+            let _ = write_zeros(&file, at, end);
             self.broken = true;
             return Err(e);
         }
@@ -207,7 +231,10 @@ impl<T> Writer<T> {
                 offset += (HEADER + len) as u64;
                 rest = &rest[HEADER + len..];
             }
-            last.len = at + buf.len() as u64;
+            last.len = end;
+            if let Some(size) = grown {
+                last.allocated = size;
+            }
         }
         self.disk.fetch_add(buf.len() as u64, Ordering::AcqRel);
         Ok(())
