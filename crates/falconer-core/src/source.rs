@@ -156,7 +156,13 @@ impl Batcher {
     /// Adds `e` unless it would make the batch too big (then it starts the next batch).
     /// Returns true when the batch is complete.
     fn add(&mut self, e: Envelope) -> bool {
-        let size = e.alert.to_json().len();
+        // Only a byte limit that can cut a batch needs the size (and the size alone: the
+        // payload is not rendered for it).
+        let size = if self.limits.max_events > 1 && self.limits.max_bytes != usize::MAX {
+            e.alert.json_len()
+        } else {
+            0
+        };
         if !self.pending.is_empty()
             && self.pending_bytes.saturating_add(size) > self.limits.max_bytes
         {

@@ -7,7 +7,7 @@ use serde::ser::SerializeStruct;
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use crate::json::to_go_json_sized;
+use crate::json::{go_json_map_len, go_json_str_len, to_go_json_sized};
 use crate::priority::Priority;
 use crate::time::{is_zero_time, parse_time, time_to_string, AlertTime};
 
@@ -215,7 +215,40 @@ impl Alert {
         copy
     }
 
-    /// Serializes without touching the cache (enrichment measures sizes with it).
+    /// The length of [`Alert::to_json`], computed without rendering it (enrichment's size
+    /// rule needs the length; the payload itself is rendered when an output first asks).
+    pub fn json_len(&self) -> usize {
+        if let Some(json) = self.json.get() {
+            return json.len();
+        }
+        // `{` `}`, and between the fields: `"name":` (quotes and colon), commas.
+        let field = |name: &str| name.len() + 3;
+        let mut fields = 0usize;
+        let mut len = 2;
+        if !self.uuid.is_empty() {
+            len += field("uuid") + go_json_str_len(&self.uuid);
+            fields += 1;
+        }
+        len += field("output") + go_json_str_len(&self.output);
+        len += field("priority") + go_json_str_len(self.priority.as_str());
+        len += field("rule") + go_json_str_len(&self.rule);
+        len += field("time") + go_json_str_len(&time_to_string(&self.time));
+        len += field("output_fields") + go_json_map_len(&self.output_fields);
+        len += field("source") + go_json_str_len(&self.source);
+        fields += 6;
+        if !self.tags.is_empty() {
+            let tags: usize = self.tags.iter().map(|t| go_json_str_len(t)).sum();
+            len += field("tags") + 2 + tags + self.tags.len() - 1;
+            fields += 1;
+        }
+        if !self.hostname.is_empty() {
+            len += field("hostname") + go_json_str_len(&self.hostname);
+            fields += 1;
+        }
+        len + fields - 1
+    }
+
+    /// Serializes without touching the cache.
     pub(crate) fn render_json(&self) -> Vec<u8> {
         // Serializing strings, a map of JSON values and a time cannot fail. Started big enough
         // for a typical Falco alert (no reallocation on the way), trimmed when cached.
@@ -225,11 +258,6 @@ impl Alert {
     /// Drops the cached JSON after a change (only enrichment mutates alerts).
     pub(crate) fn invalidate_json(&mut self) {
         self.json = OnceLock::new();
-    }
-
-    /// Caches `json`, which must be [`Alert::render_json`] of the alert as it is now.
-    pub(crate) fn set_json(&mut self, json: Vec<u8>) {
-        self.json = OnceLock::from(payload(json));
     }
 
     /// A string output field, if present and a string.

@@ -135,3 +135,75 @@ fn a_payload_reads_back_with_its_uuid_and_bytes() {
     assert_eq!(back.json_bytes(), &payload);
     assert!(Alert::from_payload(Bytes::from_static(b"[1]")).is_err());
 }
+
+mod json_len {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Strings rich in what JSON and Go escape.
+    fn text() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            prop_oneof![
+                Just("a".to_owned()),
+                Just("é".to_owned()),
+                Just("<>&".to_owned()),
+                Just("\"\\".to_owned()),
+                Just("\n\t\r\u{8}\u{c}".to_owned()),
+                Just("\u{1}\u{1f}\u{7f}".to_owned()),
+                Just("\u{2028}\u{2029}\u{2027}".to_owned()),
+                Just("\u{e2}".to_owned()),
+                "\\PC{0,4}",
+            ],
+            0..6,
+        )
+        .prop_map(|parts| parts.concat())
+    }
+
+    fn value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(Value::from),
+            text().prop_map(Value::String),
+        ];
+        leaf.prop_recursive(3, 16, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::btree_map(text(), inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn is_the_length_of_the_rendered_payload(
+            uuid in prop_oneof![Just(String::new()), text()],
+            output in text(),
+            rule in text(),
+            source in text(),
+            hostname in prop_oneof![Just(String::new()), text()],
+            tags in proptest::collection::vec(text(), 0..4),
+            fields in proptest::collection::btree_map(text(), value(), 0..6),
+            nanos in 0u32..1_000_000_000,
+        ) {
+            let time = crate::parse_time(&format!("2024-05-14T09:21:07.{nanos:09}Z")).unwrap();
+            let mut alert = Alert::new(
+                output,
+                Priority::Warning,
+                rule,
+                time,
+                fields.into_iter().collect(),
+                source,
+                tags,
+                hostname,
+            );
+            alert.uuid = uuid;
+            prop_assert_eq!(alert.json_len(), alert.render_json().len());
+            prop_assert_eq!(alert.json_len(), alert.to_json().len());
+        }
+    }
+}

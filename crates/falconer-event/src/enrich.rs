@@ -212,12 +212,11 @@ fn apply_output_format(alert: &mut Alert, format: &str, custom: &str, templated:
 /// The 4096/512 rule: when the serialized alert is over 4096 bytes, every string output field
 /// over 512 bytes is cut to 507 bytes + `[...]`, and the same cut is made inside `output`.
 ///
-/// The JSON rendered to measure the alert is kept as its cached payload, so an alert is
-/// serialized once in its life unless it had to be truncated.
+/// The size is computed without rendering the JSON: the payload is rendered once, when an
+/// output first asks for it (outputs that send their own format never do).
 fn truncate_long_fields(alert: &mut Alert) {
-    let json = alert.render_json();
-    if json.len() <= TRUNCATE_ABOVE_BYTES {
-        alert.set_json(json);
+    alert.invalidate_json();
+    if alert.json_len() <= TRUNCATE_ABOVE_BYTES {
         return;
     }
     let mut replacements = Vec::new();

@@ -77,6 +77,73 @@ pub(crate) fn to_go_json_sized<T: Serialize + ?Sized>(
     Ok(out)
 }
 
+/// Extra bytes each byte takes once escaped, beyond itself: control characters (`\n` and
+/// the like take 2 bytes, the others `\u00XX`), `"` and `\`, and Go's `<`, `>`, `&`.
+const ESCAPE_EXTRA: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = 5;
+        b += 1;
+    }
+    t[0x08] = 1;
+    t[0x09] = 1;
+    t[0x0A] = 1;
+    t[0x0C] = 1;
+    t[0x0D] = 1;
+    t[b'"' as usize] = 1;
+    t[b'\\' as usize] = 1;
+    t[b'<' as usize] = 5;
+    t[b'>' as usize] = 5;
+    t[b'&' as usize] = 5;
+    t
+};
+
+/// The bytes [`to_go_json`] writes for the string `s`, quotes included, without writing it.
+pub fn go_json_str_len(s: &str) -> usize {
+    let bytes = s.as_bytes();
+    let extra: usize = bytes
+        .iter()
+        .map(|&b| usize::from(ESCAPE_EXTRA[b as usize]))
+        .sum();
+    // U+2028 and U+2029 (3 bytes) are written as `\u2028`, `\u2029` (6).
+    let separators = if bytes.contains(&0xE2) {
+        bytes
+            .windows(3)
+            .filter(|w| w[0] == 0xE2 && w[1] == 0x80 && (w[2] == 0xA8 || w[2] == 0xA9))
+            .count()
+    } else {
+        0
+    };
+    2 + bytes.len() + extra + 3 * separators
+}
+
+/// The bytes [`to_go_json`] writes for `value`, without writing it.
+pub fn go_json_value_len(value: &serde_json::Value) -> usize {
+    use serde_json::Value;
+    match value {
+        Value::Null => 4,
+        Value::Bool(true) => 4,
+        Value::Bool(false) => 5,
+        // With `arbitrary_precision`, a number is written as the digits it holds.
+        Value::Number(n) => n.as_str().len(),
+        Value::String(s) => go_json_str_len(s),
+        Value::Array(items) => {
+            2 + items.len().saturating_sub(1) + items.iter().map(go_json_value_len).sum::<usize>()
+        }
+        Value::Object(map) => go_json_map_len(map),
+    }
+}
+
+/// The bytes [`to_go_json`] writes for the object `map`, without writing it.
+pub fn go_json_map_len(map: &serde_json::Map<String, serde_json::Value>) -> usize {
+    2 + map.len().saturating_sub(1)
+        + map
+            .iter()
+            .map(|(k, v)| go_json_str_len(k) + 1 + go_json_value_len(v))
+            .sum::<usize>()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,6 +155,19 @@ mod tests {
             String::from_utf8(s).unwrap(),
             "\"plain ascii, é and \u{2027} stay\""
         );
+    }
+
+    #[test]
+    fn lengths_match_what_is_written() {
+        let value = serde_json::json!({
+            "plain": "ascii",
+            "escapes": "a<b>&c\u{2028}d\u{2029}é\"\n\t\u{1}\u{7f}\\",
+            "n": serde_json::Number::from_string_unchecked("12345678901234567890".into()),
+            "f": 1.5,
+            "list": [1, "a", null, true, false, [], {}],
+            "nested": {"k": {"x": ""}},
+        });
+        assert_eq!(go_json_value_len(&value), to_go_json(&value).unwrap().len());
     }
 
     #[test]
