@@ -94,9 +94,9 @@ def measure(env: bench.Env, tag: str, rec: dict, port: int, count_port: int, yam
     settled, settle_s = bench.settle(port, ["out"], settle_limit)
     time.sleep(0.3)
     cpu1 = bench.proc_cpu_seconds(server.pid)
-    sink = bench.sink_counts(count_port)
     samples = bench.falconer_samples(port)
     acct = bench.output_accounting(samples, "out")
+    sink = counted(count_port, acct["delivered"], settle_limit)
     # settle() confirms an empty queue for 0.5 s: that wait is not delivery time.
     elapsed = wrk["duration_s"] + max(0.0, settle_s - 0.5)
     delivered = sink["unique"]
@@ -113,6 +113,25 @@ def measure(env: bench.Env, tag: str, rec: dict, port: int, count_port: int, yam
     bench.log(f"    accepted/s {rec['accepted_rps']:,.0f} delivered/s {rec['delivered_rps']:,.0f} "
               f"requests {sink['requests']:,} ev/req {rec['events_per_request']:.1f} "
               f"dropped {acct['dropped']} cpu {bench.fmt(rec['cpu_us_per_event'], 1)} µs/ev")
+
+
+def counted(count_port: int, delivered: int, limit: float) -> dict:
+    """The counter's `/count` once it has seen every alert Falconer delivered, or once its count
+    stopped growing for 2 s (up to `limit` s). A bus counter consumes behind the broker's
+    acknowledgements, so its count can lag Falconer's; that lag is the counter's, not delivery
+    time, and is not added to the elapsed time."""
+    deadline = time.monotonic() + limit
+    last, still_since = None, time.monotonic()
+    while True:
+        sink = bench.sink_counts(count_port)
+        now = time.monotonic()
+        if sink["unique"] >= delivered or now >= deadline:
+            return sink
+        if sink["unique"] != last:
+            last, still_since = sink["unique"], now
+        elif now - still_since >= 2.0:
+            return sink
+        time.sleep(0.2)
 
 
 def median(records: list[dict], scenario: str, key: str) -> float | None:

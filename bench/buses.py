@@ -48,9 +48,16 @@ def start_counter(env: bench.Env, scenario: str, tag: str, count_port: int) -> s
     bootstrap_file = env.log_dir / f"{tag}-bootstrap"
     proc = env.start(f"{tag}-kafka-mock", [str(env.refserver), "kafka-mock", "--port", str(count_port),
                                             "--threads", "1", "--topic", "falco",
+                                            "--partitions", str(KAFKA_PARTITIONS),
                                             "--bootstrap-file", str(bootstrap_file)], "load")
     bench.wait_ready(proc, f"http://{bench.LOOPBACK}:{count_port}/count")
     return bootstrap_file.read_text().strip()
+
+
+# librdkafka's mock cluster keeps at most 5 MiB (or 100,000 messages) per partition and drops
+# older log segments: with few partitions, a counting consumer that falls behind a fast producer
+# never sees the dropped messages. 128 partitions hold 640 MiB (about 600,000 alerts).
+KAFKA_PARTITIONS = 128
 
 
 def config(port: int, datadir: Path, scenario: str, address: str) -> str:

@@ -11,9 +11,9 @@ use arc_swap::ArcSwap;
 use chrono::{DateTime, Utc};
 use falconer_config::{ConfigErrors, GlobalSettings, OutputEntry, OverflowPolicy};
 use falconer_event::Alert;
-use falconer_metrics::{DropReason, Metrics};
+use falconer_metrics::{DropReason, Metrics, OutputMetrics};
 use falconer_policy::{Decision, Policy, Silences};
-use falconer_spool::SpoolError;
+use falconer_spool::{Log, Orphan, SpoolError};
 use tokio::sync::{mpsc, oneshot, Mutex};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
@@ -100,6 +100,8 @@ pub struct Dispatcher {
     pub(crate) deadline: CancellationToken,
     pub(crate) dead: Arc<DeadLetters>,
     pub(crate) datadir: PathBuf,
+    /// The spooled outputs' shared log, once one is spooled.
+    pub(crate) spool: std::sync::Mutex<Option<Log<Queued>>>,
     /// One reload at a time.
     pub(crate) reloading: Mutex<()>,
     pub(crate) next_lane: std::sync::atomic::AtomicU64,
@@ -122,25 +124,28 @@ pub const SILENCED_FIELD: &str = "falconer.silenced";
 /// summaries are sent within this of their window's end).
 const NOISE_TICK: Duration = Duration::from_secs(1);
 
-/// The directory of an output instance's spool under the data directory.
-pub fn spool_path(datadir: &Path, output: &str) -> PathBuf {
-    let safe: String = output
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '_'
+/// Keeps the alerts an output that is no longer spooled left in the spool as dead letters.
+pub(crate) fn dead_letter_removed(dead: &DeadLetters, metrics: &OutputMetrics, orphan: Orphan) {
+    let alerts: Vec<Arc<Alert>> = orphan
+        .payloads
+        .into_iter()
+        .filter_map(|p| match Alert::from_payload(p) {
+            Ok(a) => Some(Arc::new(a)),
+            Err(e) => {
+                error!(output = %orphan.output, error = %e, "A spooled alert cannot be read back; dropping it.");
+                metrics.dropped(1, DropReason::Corrupt);
+                None
             }
         })
         .collect();
-    // `.` and `..` would name the spool folder itself, or the data directory.
-    let safe = if safe.chars().all(|c| c == '.') {
-        safe.replace('.', "_")
-    } else {
-        safe
-    };
-    datadir.join("spool").join(safe)
+    warn!(output = %orphan.output, alerts = alerts.len(), "An output that is no longer spooled left alerts in the spool; they are kept as dead letters.");
+    dead.give_up(
+        metrics,
+        &alerts,
+        DropReason::Removed,
+        0,
+        "the output is no longer spooled",
+    );
 }
 
 /// Opens the dead-letter store the global settings describe.
@@ -224,7 +229,6 @@ impl Dispatcher {
         dead: Arc<DeadLetters>,
         datadir: &Path,
     ) -> Result<Self, StartError> {
-        check_spool_files(built.iter().map(|b| &b.entry), datadir)?;
         let closing = CancellationToken::new();
         let deadline = CancellationToken::new();
         let dispatcher = Dispatcher {
@@ -239,10 +243,17 @@ impl Dispatcher {
             deadline,
             dead,
             datadir: datadir.to_owned(),
+            spool: std::sync::Mutex::new(None),
             reloading: Mutex::new(()),
             next_lane: std::sync::atomic::AtomicU64::new(0),
             resources: Resources::default(),
         };
+        let spooled: Vec<&str> = built
+            .iter()
+            .filter(|b| b.entry.common.spool.enabled)
+            .map(|b| b.entry.name.as_str())
+            .collect();
+        dispatcher.open_spool(&spooled, metrics)?;
         let mut lanes = Vec::new();
         let mut workers = Vec::new();
         for b in built {
@@ -288,12 +299,42 @@ impl Dispatcher {
             fingerprint,
             metrics,
             &self.dead,
-            &self.datadir,
+            self.spool_log().as_ref(),
             &Parents {
                 closing: &self.closing,
                 deadline: &self.deadline,
             },
         )
+    }
+
+    /// The shared log, if it is open.
+    pub(crate) fn spool_log(&self) -> Option<Log<Queued>> {
+        self.spool
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Opens the spool directory's shared log, unless it is open: when an output is spooled,
+    /// or when an earlier run left one (whose outputs may all be gone). The pending alerts of
+    /// outputs that are not in `spooled` are kept as dead letters.
+    pub(crate) fn open_spool(&self, spooled: &[&str], metrics: &Metrics) -> Result<(), StartError> {
+        let mut slot = self
+            .spool
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let dir = self.datadir.join("spool");
+        if slot.is_some() || (spooled.is_empty() && !dir.join("lanes").exists()) {
+            return Ok(());
+        }
+        let (log, orphans) = Log::open(&dir, spooled)
+            .map_err(|e| StartError::Storage(format!("spool {}: {e}", dir.display())))?;
+        for orphan in orphans {
+            let output_metrics = metrics.output(&orphan.output, "unknown", "unknown");
+            dead_letter_removed(&self.dead, &output_metrics, orphan);
+        }
+        *slot = Some(log);
+        Ok(())
     }
 
     /// Sends dead letters to the output instance named `output` (`deadletter.output`) rather
@@ -672,25 +713,6 @@ pub(crate) async fn build_all(
     } else {
         Err(StartError::Build(errors))
     }
-}
-
-/// Two spooled outputs whose names map to the same file cannot both start.
-pub(crate) fn check_spool_files<'a>(
-    entries: impl Iterator<Item = &'a OutputEntry>,
-    datadir: &Path,
-) -> Result<(), StartError> {
-    let mut files = std::collections::BTreeMap::new();
-    for entry in entries.filter(|e| e.common.spool.enabled) {
-        let path = spool_path(datadir, &entry.name);
-        if let Some(other) = files.insert(path.clone(), entry.name.clone()) {
-            return Err(StartError::Storage(format!(
-                "outputs {other:?} and {:?} would share the spool file {}; rename one",
-                entry.name,
-                path.display()
-            )));
-        }
-    }
-    Ok(())
 }
 
 /// An instance's batch limits: its `batch.*` keys over the kind's defaults; kinds that send

@@ -1,13 +1,12 @@
 //! One output instance's lane: its intake (bounded queue or durable spool), its worker, breaker
 //! and metrics, and what identifies its settings so a reload can tell whether it changed.
 
-use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use falconer_config::{CommonSettings, GlobalSettings, OutputEntry, OverflowPolicy};
 use falconer_metrics::{Metrics, OutputMetrics};
-use falconer_spool::Spool;
+use falconer_spool::{Log, Spool};
 use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -16,7 +15,7 @@ use tracing::info;
 
 use crate::breaker::Breaker;
 use crate::deadletter::DeadLetters;
-use crate::dispatcher::{batch_limits, spool_path, BuiltOutput, StartError};
+use crate::dispatcher::{batch_limits, BuiltOutput, StartError};
 use crate::held::Queued;
 use crate::output::Output;
 use crate::retry::RetryPolicy;
@@ -115,15 +114,15 @@ pub(crate) struct Parents<'a> {
     pub(crate) deadline: &'a CancellationToken,
 }
 
-/// Opens the lane of `built` (its spool under `datadir` when it has one) and starts its
-/// worker.
+/// Opens the lane of `built` (its lane of the shared spool log when it is spooled) and starts
+/// its worker.
 pub(crate) fn start_lane(
     id: u64,
     built: BuiltOutput,
     fingerprint: Fingerprint,
     metrics: &Metrics,
     dead: &Arc<DeadLetters>,
-    datadir: &Path,
+    spool_log: Option<&Log<Queued>>,
     parents: &Parents<'_>,
 ) -> Result<(Lane, JoinHandle<()>), StartError> {
     let BuiltOutput {
@@ -142,13 +141,21 @@ pub(crate) fn start_lane(
     ));
     let limits = batch_limits(&entry, &kind);
     let (intake, source, spool) = if common.spool.enabled {
-        let path = spool_path(datadir, &entry.name);
+        let log = spool_log.ok_or_else(|| {
+            StartError::Storage(format!("{}: the spool directory is not open", entry.path))
+        })?;
         let (hot_tx, hot_rx) = mpsc::channel(common.queue.capacity);
         let gauge = output_metrics.spool_bytes.clone();
         let on_used = Box::new(move |used: u64| gauge.set(used as i64));
-        let spool = Spool::open(&path, common.spool.maxbytes, hot_tx, on_used).map_err(|e| {
-            StartError::Storage(format!("{}: spool {}: {e}", entry.path, path.display()))
-        })?;
+        let spool = log
+            .attach(&entry.name, common.spool.maxbytes, hot_tx, on_used)
+            .map_err(|e| {
+                StartError::Storage(format!(
+                    "{}: spool {}: {e}",
+                    entry.path,
+                    log.dir().display()
+                ))
+            })?;
         output_metrics.spool_bytes.set(spool.used() as i64);
         let backlog = spool.committed().saturating_sub(spool.first_pending() - 1);
         if backlog > 0 {

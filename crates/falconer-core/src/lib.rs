@@ -28,8 +28,8 @@ pub use deadletter::{
     DEAD_LETTER_FILE,
 };
 pub use dispatcher::{
-    open_dead_letters, spool_path, BuiltOutput, DispatchOutcome, Dispatcher, ShutdownReport,
-    StartError, SILENCED_FIELD,
+    open_dead_letters, BuiltOutput, DispatchOutcome, Dispatcher, ShutdownReport, StartError,
+    SILENCED_FIELD,
 };
 pub use error::{BoxError, BuildError, Retry, SendError, MAX_RETRY_AFTER};
 pub use kind::{

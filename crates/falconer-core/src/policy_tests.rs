@@ -370,3 +370,51 @@ async fn a_replaced_spooled_output_hands_its_spool_to_the_new_instance() {
     assert!(old.rules().is_empty());
     assert!(env.dead_letters().await.is_empty());
 }
+
+#[tokio::test]
+async fn a_spooled_output_removed_by_a_reload_leaves_its_alerts_as_dead_letters() {
+    let env = Env::new();
+    let down = Arc::new(Recorder::default());
+    down.down.store(true, std::sync::atomic::Ordering::SeqCst);
+    let other = Arc::new(Recorder::default());
+    let mut spooled = queue();
+    spooled.spool.enabled = true;
+    spooled.breaker.failures = 0;
+    let d = launch(
+        &env,
+        vec![plain("durable", &down, spooled)],
+        &GlobalSettings::default(),
+    );
+    for i in 0..3 {
+        d.dispatch(alert(Priority::Warning, &format!("r{i}"))).await;
+    }
+    let report = d
+        .reload(
+            vec![planned("other", &other, queue())],
+            Arc::new(GlobalSettings::default()),
+            &env.m,
+            Duration::from_secs(1),
+        )
+        .await
+        .expect("reload");
+    assert_eq!(report.removed, ["durable"]);
+    settle(&d).await;
+    let mut letters: Vec<(String, String, String)> = env
+        .dead_letters()
+        .await
+        .into_iter()
+        .map(|(output, reason, _, _, uuid)| (output, reason, uuid))
+        .collect();
+    letters.sort();
+    let expected: Vec<(String, String, String)> = (0..3)
+        .map(|i| {
+            (
+                "durable".into(),
+                "output_removed".into(),
+                format!("uuid-r{i}"),
+            )
+        })
+        .collect();
+    assert_eq!(letters, expected);
+    env.has(r#"falconer_output_dead_letters_total{kind="plain",output="durable",reason="output_removed"} 3"#);
+}

@@ -11,14 +11,15 @@ use std::time::Duration;
 use arc_swap::ArcSwap;
 use chrono::Utc;
 use falconer_config::{GlobalSettings, OutputEntry};
-use falconer_metrics::Metrics;
+use falconer_metrics::{Metrics, OutputMetrics};
 use falconer_policy::Policy;
-use falconer_spool::Spool;
+use falconer_spool::{Log, Spool};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
-use crate::dispatcher::{build_all, check_spool_files, flush_noise, StartError, Table, Worker};
+use crate::deadletter::DeadLetters;
+use crate::dispatcher::{build_all, flush_noise, StartError, Table, Worker};
 use crate::held::Queued;
 use crate::lane::{Fingerprint, Intake, Lane};
 use crate::plan::PlannedOutput;
@@ -60,7 +61,12 @@ impl Dispatcher {
         let entries: Vec<OutputEntry> = planned.iter().map(|p| p.entry.clone()).collect();
         let policy =
             Policy::compile_for(&entries, &global, Utc::now()).map_err(StartError::Policy)?;
-        check_spool_files(entries.iter(), &self.datadir)?;
+        let spooled: Vec<&str> = entries
+            .iter()
+            .filter(|e| e.common.spool.enabled)
+            .map(|e| e.name.as_str())
+            .collect();
+        self.open_spool(&spooled, metrics)?;
         let old = self.table.load_full();
         let mut report = ReloadReport::default();
         let mut slots = Vec::new();
@@ -166,6 +172,9 @@ impl Dispatcher {
                 closing: lane.closing.clone(),
                 deadline: lane.deadline.clone(),
                 spool,
+                log: self.spool_log(),
+                metrics: lane.metrics.clone(),
+                dead: self.dead.clone(),
             };
             workers.push(Worker {
                 lane: lane.id,
@@ -196,6 +205,10 @@ struct Retiring {
     closing: CancellationToken,
     deadline: CancellationToken,
     spool: Option<Spool<Queued>>,
+    /// The shared log, to take back what a spooled output that is gone left in it.
+    log: Option<Log<Queued>>,
+    metrics: OutputMetrics,
+    dead: Arc<DeadLetters>,
 }
 
 impl Retiring {
@@ -213,8 +226,24 @@ impl Retiring {
                 error!(output = %self.name, error = %e, "Cannot sync the spool of a retired output.");
             }
         }
-        // The worker marked the output down as it ended; a successor of the same name is up.
         let table = table.load();
+        let respooled = table
+            .lanes
+            .iter()
+            .any(|l| l.name == self.name && l.spooled());
+        if let (Some(log), false, true) = (&self.log, respooled, self.spool.is_some()) {
+            // Gone, or no longer spooled: what it left would hold the log's segments forever.
+            match log.evict(&self.name) {
+                Ok(Some(orphan)) => {
+                    crate::dispatcher::dead_letter_removed(&self.dead, &self.metrics, orphan)
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    error!(output = %self.name, error = %e, "Cannot take back what a retired output left in the spool.");
+                }
+            }
+        }
+        // The worker marked the output down as it ended; a successor of the same name is up.
         if let Some(lane) = table.lanes.iter().find(|l| l.name == self.name) {
             if lane.alive.load(Ordering::SeqCst) {
                 lane.metrics.up.set(1);

@@ -741,3 +741,42 @@ where
     .await
     .expect("condition met in time");
 }
+
+#[tokio::test]
+async fn what_a_spooled_output_left_becomes_dead_letters_when_it_is_gone_at_the_next_start() {
+    let env = Env::new();
+    let mut settings = common("", 100, OverflowPolicy::Drop);
+    settings.spool.enabled = true;
+    settings.breaker.failures = 0;
+    let hang = scripted(Script::Hang);
+    let d = env.launch(vec![built("gone", hang.clone(), settings)]);
+    for i in 0..3 {
+        d.dispatch(alert(Priority::Error, &format!("r{i}"))).await;
+    }
+    let report = d.shutdown(Duration::from_millis(200)).await;
+    assert_eq!(report.undelivered, vec![("gone".to_owned(), 3, true)]);
+    drop(d);
+    // The next start has no `gone`: its alerts are not left on disk unseen.
+    let ok = scripted(Script::Accept);
+    let d = env.launch(vec![built(
+        "other",
+        ok.clone(),
+        common("", 100, OverflowPolicy::Drop),
+    )]);
+    settle(&d).await;
+    let letters: Vec<(String, String, String)> = env
+        .dead_letters()
+        .await
+        .into_iter()
+        .map(|(output, reason, _, _, uuid)| (output, reason, uuid))
+        .collect();
+    let expected: Vec<(String, String, String)> = (0..3)
+        .map(|i| ("gone".into(), "output_removed".into(), format!("uuid-r{i}")))
+        .collect();
+    assert_eq!(letters, expected);
+    drop(d);
+    // Handed back once: a third start finds nothing left.
+    let d = env.launch(vec![]);
+    settle(&d).await;
+    assert_eq!(env.dead_letters().await.len(), 3);
+}

@@ -30,6 +30,9 @@ pub enum DropReason {
     Corrupt,
     /// The spool could not write the alert (a disk error); the sender was answered 503.
     SpoolError,
+    /// Left in the spool by an output that is no longer spooled (removed from the
+    /// configuration, or its spool turned off).
+    Removed,
 }
 
 impl DropReason {
@@ -45,6 +48,7 @@ impl DropReason {
             DropReason::Aborted => "aborted",
             DropReason::Corrupt => "corrupt",
             DropReason::SpoolError => "spool_error",
+            DropReason::Removed => "output_removed",
         }
     }
 

@@ -1,4 +1,5 @@
-//! The read cursor: the lowest sequence number not yet acknowledged, kept in the file `cursor`.
+//! A lane's read cursor: the lowest sequence number not yet acknowledged, kept in the file
+//! `cursor.<lane>`.
 //!
 //! Two 16-byte slots, written in turn (`low: u64 LE`, `crc32(low): u32 LE`, 4 zero bytes), so a
 //! torn write spoils at most the slot being written; the valid slot with the higher value wins.
@@ -21,14 +22,15 @@ pub(crate) struct Cursor {
 }
 
 impl Cursor {
-    /// Opens (or creates) `dir/cursor`; returns it with the value it holds (0 when new).
-    pub(crate) fn open(dir: &Path) -> io::Result<Cursor> {
+    /// Opens (or creates) lane `lane`'s cursor in `dir`; returns it with the value it holds
+    /// (0 when new).
+    pub(crate) fn open(dir: &Path, lane: u32) -> io::Result<Cursor> {
         let file = OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
             .truncate(false)
-            .open(dir.join("cursor"))?;
+            .open(dir.join(format!("cursor.{lane}")))?;
         let mut best: Option<(u64, u64)> = None;
         for slot in 0..2 {
             let mut buf = [0u8; SLOT as usize];
@@ -78,26 +80,26 @@ mod tests {
     #[test]
     fn the_higher_valid_slot_wins_and_a_torn_slot_is_ignored() {
         let dir = tempfile::tempdir().unwrap();
-        assert_eq!(Cursor::open(dir.path()).unwrap().written, 0);
-        let mut c = Cursor::open(dir.path()).unwrap();
+        assert_eq!(Cursor::open(dir.path(), 1).unwrap().written, 0);
+        let mut c = Cursor::open(dir.path(), 1).unwrap();
         c.write(5, true).unwrap();
         c.write(9, true).unwrap();
-        assert_eq!(Cursor::open(dir.path()).unwrap().written, 9);
+        assert_eq!(Cursor::open(dir.path(), 1).unwrap().written, 9);
         // Spoil the slot holding 9 (a torn write): 5 is read back.
         let f = OpenOptions::new()
             .write(true)
-            .open(dir.path().join("cursor"))
+            .open(dir.path().join("cursor.1"))
             .unwrap();
-        let nine_slot = if Cursor::open(dir.path()).unwrap().next_slot == 0 {
+        let nine_slot = if Cursor::open(dir.path(), 1).unwrap().next_slot == 0 {
             1
         } else {
             0
         };
         f.write_all_at(&[0xFF; 4], nine_slot * SLOT).unwrap();
-        let mut c = Cursor::open(dir.path()).unwrap();
+        let mut c = Cursor::open(dir.path(), 1).unwrap();
         assert_eq!(c.written, 5);
         // The next write goes over the spoiled slot, not the good one.
         c.write(12, true).unwrap();
-        assert_eq!(Cursor::open(dir.path()).unwrap().written, 12);
+        assert_eq!(Cursor::open(dir.path(), 1).unwrap().written, 12);
     }
 }

@@ -1,51 +1,62 @@
-//! A durable, bounded on-disk queue for one output instance.
+//! A durable, bounded on-disk queue for each spooled output, all in one shared log.
 //!
-//! Records (opaque payload bytes) get increasing sequence numbers and are appended to a log of
-//! segment files in the spool's directory (format: [`log`]). One writer thread owns every
-//! write: it takes all appends waiting at that moment, writes them with one `write` and one
-//! `fdatasync` (group commit), then answers every append at once. An append is answered only
-//! after its data is durable. Acknowledgements cost no disk write: they move a read cursor in
-//! memory, saved at most once a second ([`cursor`]); a segment is deleted once every record in
-//! it is acknowledged.
+//! Records (opaque payload bytes) are appended to a log of segment files in the spool
+//! directory (format: [`log`]); each record belongs to one output's **lane** and gets that
+//! lane's next sequence number. One writer thread owns every write: it takes all appends
+//! waiting at that moment, for every lane, writes their frames with one `write` and one
+//! `fdatasync` (group commit), then answers every append at once. An alert for three spooled
+//! outputs is three frames in one write and one sync, not three databases and three syncs.
+//! An append is answered only after its data is durable.
+//!
+//! Acknowledgements cost no disk write: they move the lane's read cursor in memory, saved at
+//! most once a second ([`cursor`]). A segment file is deleted once every record in it is
+//! acknowledged.
 //!
 //! # Crash consistency
 //! - A record whose append was answered `Ok` was synced, and is read back at the next
-//!   [`Spool::open`] unless it was acknowledged and the cursor saved past it.
+//!   [`Log::open`] unless it was acknowledged and its lane's cursor saved past it.
 //! - An append that was not answered may be torn by a crash; its frame fails its checksum and
-//!   is cut off at the next open. Its sender never got its success answer (Falconer answers
+//!   is zeroed at the next open. Its sender never got its success answer (Falconer answers
 //!   ingest 200 only after it), so no promise was made.
-//! - The cursor is saved lazily, so records delivered just before a crash (up to a second of
+//! - Cursors are saved lazily, so records delivered just before a crash (up to a second of
 //!   them) are delivered again: delivery is **at least once**.
 //!
 //! # Hot path
-//! A record's item (the alert) is handed to the reader through a bounded in-memory channel
-//! right after its commit, so the reader rarely reads back from disk; when the channel is
-//! full, or after a restart, the reader reads the records it missed from the segments (see
-//! [`Spool::read`]).
+//! A record's item (the alert) is handed to its lane's reader through a bounded in-memory
+//! channel right after its commit, so the reader rarely reads back from disk; when the
+//! channel is full, or after a restart, the reader reads the records it missed from the
+//! segments (see [`Spool::read`]).
 //!
-//! # Earlier spools
-//! Falconer's earlier spool was a [redb](https://docs.rs/redb) database at `<dir>.redb`. When
-//! one is found, its records are copied into the log (synced) before the file is removed.
+//! # Outputs that are gone, and earlier spools
+//! [`Log::open`] is told the spooled outputs: the pending records of any other lane are handed
+//! back (to be kept as dead letters) and acknowledged, so they cannot hold the log's segments
+//! forever. Falconer's earlier spool was a [redb](https://docs.rs/redb) database per output at
+//! `<dir>/<output>.redb`; when one is found for a spooled output, its records are copied into
+//! the output's lane (synced) before the file is removed.
 
 mod cursor;
+mod lanes;
 mod legacy;
 mod log;
+mod state;
 mod writer;
 
-use std::collections::BTreeSet;
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
+use std::time::Instant;
 
 use bytes::Bytes;
 use tokio::sync::{mpsc, oneshot, watch};
+use tracing::warn;
 
-use writer::{lock, Request, Segments, Writer};
+use state::{lock, Attached, Shared, MISSING};
+use writer::{Acks, Append, Request, Writer};
 
-/// Smallest and largest segment file.
-const SEGMENT_BYTES: (u64, u64) = (1024 * 1024, 64 * 1024 * 1024);
+/// Segment files are rolled past this size.
+const SEGMENT_BYTES: u64 = 16 * 1024 * 1024;
 
 /// Why the spool could not do something.
 #[derive(Debug, thiserror::Error)]
@@ -67,126 +78,192 @@ impl SpoolError {
     }
 }
 
-/// Told the payload bytes a spool holds after each commit.
+/// Told the payload bytes a lane holds after each commit.
 pub type UsedObserver = Box<dyn Fn(u64) + Send + 'static>;
 
-/// A durable queue of payloads; `T` is the in-memory item handed to the reader on the hot path.
-pub struct Spool<T> {
-    inner: Arc<Inner<T>>,
+/// The pending records of an output that is no longer spooled, handed back by [`Log::open`].
+#[derive(Debug)]
+pub struct Orphan {
+    /// The output's name.
+    pub output: String,
+    /// Its records' payloads, in order.
+    pub payloads: Vec<Bytes>,
 }
 
-impl<T> Clone for Spool<T> {
+/// The shared log of a spool directory; [`Log::attach`] gives each output its [`Spool`].
+pub struct Log<T> {
+    inner: Arc<LogInner<T>>,
+}
+
+impl<T> Clone for Log<T> {
     fn clone(&self) -> Self {
-        Spool {
+        Log {
             inner: self.inner.clone(),
         }
     }
 }
 
-struct Inner<T> {
-    path: PathBuf,
-    segments: Segments,
-    requests: std::sync::mpsc::Sender<Request<T>>,
-    acks: Arc<Mutex<Vec<u64>>>,
-    used: Arc<AtomicU64>,
-    disk: Arc<AtomicU64>,
-    max_bytes: u64,
-    segment_bytes: u64,
-    /// Holds the directory's lock (`flock`) until the spool is closed.
-    lock: Mutex<Option<File>>,
-    committed: watch::Receiver<u64>,
-    first_pending: u64,
-    thread: Mutex<Option<JoinHandle<()>>>,
-}
-
-impl<T> std::fmt::Debug for Spool<T> {
+impl<T> std::fmt::Debug for Log<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Spool")
-            .field("path", &self.inner.path)
-            .field("used", &self.used())
-            .finish()
+        f.debug_struct("Log").field("dir", &self.inner.dir).finish()
     }
 }
 
-impl<T: Send + 'static> Spool<T> {
-    /// Opens (or creates) the spool in the directory `path`, holding at most `max_bytes` of
-    /// payload. Items of committed appends are offered to `hot` (dropped when it is full; the
-    /// reader then reads them back from disk).
-    /// `on_used` is told the payload bytes held after every commit (for a gauge).
-    pub fn open(
-        path: &Path,
-        max_bytes: u64,
-        hot: mpsc::Sender<(u64, T)>,
-        on_used: UsedObserver,
-    ) -> Result<Spool<T>, SpoolError> {
-        std::fs::create_dir_all(path)
-            .map_err(|e| SpoolError::Storage(format!("cannot create {}: {e}", path.display())))?;
-        let lock_file = lock_dir(path)?;
-        let cursor = cursor::Cursor::open(path).map_err(SpoolError::storage)?;
-        let segments = log::open_segments(path).map_err(SpoolError::storage)?;
-        let last = segments
-            .iter()
-            .filter_map(log::Segment::last_seq)
-            .max()
-            .unwrap_or(0)
-            .max(cursor.written.saturating_sub(1));
-        let low = cursor
-            .written
-            .max(segments.first().map_or(0, |s| s.first_seq))
-            .max(1);
-        let used: u64 = segments
-            .iter()
-            .flat_map(|s| (low.max(s.first_seq)..=s.last_seq().unwrap_or(0)).map(move |q| (s, q)))
-            .filter_map(|(s, q)| s.payload_len(q))
-            .sum();
+struct LogInner<T> {
+    dir: PathBuf,
+    shared: Arc<Mutex<Shared<T>>>,
+    requests: Option<std::sync::mpsc::Sender<Request<T>>>,
+    acks: Acks,
+    /// Bytes of frames in the segments.
+    disk: Arc<AtomicU64>,
+    /// `maxbytes` of the attached lanes, summed: the disk may hold this plus one segment.
+    budget: AtomicU64,
+    segment_bytes: u64,
+    generation: AtomicU64,
+    thread: Option<JoinHandle<()>>,
+    /// Holds the directory's lock (`flock`) while the log is open.
+    _lock: File,
+}
+
+impl<T> Drop for LogInner<T> {
+    fn drop(&mut self) {
+        // The writer saves every cursor when its channel closes; wait for it, so that the
+        // directory is free once the log is gone.
+        self.requests.take();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl<T: Send + 'static> Log<T> {
+    /// Opens (or creates) the spool directory `dir` for the spooled outputs `outputs`.
+    /// Returns the pending records of the lanes of other outputs, acknowledged (see the crate
+    /// documentation).
+    pub fn open(dir: &Path, outputs: &[&str]) -> Result<(Log<T>, Vec<Orphan>), SpoolError> {
+        Self::open_sized(dir, outputs, SEGMENT_BYTES)
+    }
+
+    pub(crate) fn open_sized(
+        dir: &Path,
+        outputs: &[&str],
+        segment_bytes: u64,
+    ) -> Result<(Log<T>, Vec<Orphan>), SpoolError> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| SpoolError::Storage(format!("cannot create {}: {e}", dir.display())))?;
+        let lock_file = lock_dir(dir)?;
+        let registry = lanes::Registry::open(dir).map_err(SpoolError::storage)?;
+        let (mut segments, found) = log::open_segments(dir).map_err(SpoolError::storage)?;
+        let lanes = state::build_lanes(dir, &registry, &mut segments, found)
+            .map_err(SpoolError::storage)?;
         let disk: u64 = segments.iter().map(|s| s.len).sum();
         let next_segment = segments.last().map_or(1, |s| s.id + 1);
-        let segment_bytes = (max_bytes / 8).clamp(SEGMENT_BYTES.0, SEGMENT_BYTES.1);
-        let segments: Segments = Arc::new(Mutex::new(segments));
-        let used = Arc::new(AtomicU64::new(used));
+        let shared = Arc::new(Mutex::new(Shared {
+            segments,
+            lanes,
+            registry,
+        }));
+        let acks: Acks = Arc::new(Mutex::new(Vec::new()));
         let disk = Arc::new(AtomicU64::new(disk));
-        let (committed_tx, committed) = watch::channel(last);
-        let acks = Arc::new(Mutex::new(Vec::new()));
         let mut writer = Writer {
-            dir: path.to_owned(),
-            segments: segments.clone(),
+            dir: dir.to_owned(),
+            shared: shared.clone(),
+            acks: acks.clone(),
             segment_bytes,
             next_segment,
             broken: false,
-            next_seq: last + 1,
-            low: low.min(last + 1),
-            acked: BTreeSet::new(),
-            acks: acks.clone(),
-            cursor,
-            used: used.clone(),
             disk: disk.clone(),
-            committed: committed_tx,
-            hot,
-            on_used,
+            last_sync: Instant::now(),
         };
-        legacy::import(path, &mut writer)?;
-        let first_pending = writer.low;
+        for name in outputs {
+            let id = lock(&shared)
+                .lane_named(dir, name)
+                .map_err(SpoolError::storage)?;
+            legacy::import(dir, name, id, &mut writer)?;
+        }
+        let orphans = evict_others(&shared, outputs)?;
         let (requests, rx) = std::sync::mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("falconer-spool".into())
             .spawn(move || writer.run(rx))
             .map_err(|e| SpoolError::Storage(format!("cannot start the writer thread: {e}")))?;
-        Ok(Spool {
-            inner: Arc::new(Inner {
-                path: path.to_owned(),
-                segments,
-                requests,
+        let log = Log {
+            inner: Arc::new(LogInner {
+                dir: dir.to_owned(),
+                shared,
+                requests: Some(requests),
                 acks,
-                used,
                 disk,
-                max_bytes,
+                budget: AtomicU64::new(0),
                 segment_bytes,
-                lock: Mutex::new(Some(lock_file)),
-                committed,
-                first_pending,
-                thread: Mutex::new(Some(thread)),
+                generation: AtomicU64::new(1),
+                thread: Some(thread),
+                _lock: lock_file,
+            }),
+        };
+        Ok((log, orphans))
+    }
+}
+
+impl<T> Log<T> {
+    /// The spool of output `name`, holding at most `max_bytes` of its payloads. Items of
+    /// committed appends are offered to `hot` (dropped when it is full; the reader then reads
+    /// them back from disk). `on_used` is told the payload bytes held after every commit (for
+    /// a gauge). Another handle of the same output stops working.
+    pub fn attach(
+        &self,
+        name: &str,
+        max_bytes: u64,
+        hot: mpsc::Sender<(u64, T)>,
+        on_used: UsedObserver,
+    ) -> Result<Spool<T>, SpoolError> {
+        let generation = self.inner.generation.fetch_add(1, Ordering::AcqRel);
+        let mut shared = lock(&self.inner.shared);
+        let id = shared
+            .lane_named(&self.inner.dir, name)
+            .map_err(SpoolError::storage)?;
+        let lane = shared
+            .lanes
+            .get_mut(&id)
+            .ok_or_else(|| SpoolError::Storage(format!("no lane for {name}")))?;
+        on_used(lane.used());
+        lane.attached = Some(Attached {
+            hot,
+            on_used,
+            generation,
+        });
+        self.inner.budget.fetch_add(max_bytes, Ordering::AcqRel);
+        Ok(Spool {
+            inner: Arc::new(SpoolInner {
+                log: self.inner.clone(),
+                lane: id,
+                generation,
+                used: lane.used.clone(),
+                max_bytes,
+                committed: lane.committed.subscribe(),
+                first_pending: lane.low,
+                closed: AtomicBool::new(false),
             }),
         })
+    }
+
+    /// The spool directory.
+    pub fn dir(&self) -> &Path {
+        &self.inner.dir
+    }
+
+    /// Reads back and acknowledges the pending records of output `name`, once no handle of it
+    /// is attached (an output a reload removed, or whose spool it turned off); `None` when it
+    /// has none, or is attached.
+    pub fn evict(&self, name: &str) -> Result<Option<Orphan>, SpoolError> {
+        let mut shared = lock(&self.inner.shared);
+        let Some(id) = shared.registry.by_name.get(name).copied() else {
+            return Ok(None);
+        };
+        if shared.lanes.get(&id).is_some_and(|l| l.attached.is_some()) {
+            return Ok(None);
+        }
+        evict_lane(&mut shared, id, name.to_owned())
     }
 }
 
@@ -210,6 +287,115 @@ fn lock_dir(dir: &Path) -> Result<File, SpoolError> {
     Ok(file)
 }
 
+/// Reads back and acknowledges the pending records of every lane not in `outputs`.
+fn evict_others<T>(shared: &Mutex<Shared<T>>, outputs: &[&str]) -> Result<Vec<Orphan>, SpoolError> {
+    let mut shared = lock(shared);
+    let ids: Vec<u32> = shared.lanes.keys().copied().collect();
+    let mut orphans = Vec::new();
+    for id in ids {
+        let name = shared
+            .registry
+            .name(id)
+            .map_or_else(|| format!("#{id}"), str::to_owned);
+        if outputs.contains(&name.as_str()) {
+            continue;
+        }
+        if let Some(orphan) = evict_lane(&mut shared, id, name)? {
+            orphans.push(orphan);
+        }
+    }
+    Ok(orphans)
+}
+
+/// Reads back and acknowledges the pending records of lane `id` (output `name`), saving its
+/// cursor; `None` when it has none.
+fn evict_lane<T>(
+    shared: &mut Shared<T>,
+    id: u32,
+    name: String,
+) -> Result<Option<Orphan>, SpoolError> {
+    let Some(lane) = shared.lanes.get(&id) else {
+        return Ok(None);
+    };
+    let pending: Vec<(u64, log::Loc)> = (lane.low..lane.next_seq)
+        .filter(|s| !lane.acked.contains(s))
+        .filter_map(|s| lane.loc(s).map(|l| (s, l)))
+        .filter(|(_, l)| l.segment != MISSING)
+        .collect();
+    if pending.is_empty() {
+        return Ok(None);
+    }
+    let mut payloads = Vec::with_capacity(pending.len());
+    for (seq, loc) in &pending {
+        let read = shared
+            .segment_file(loc.segment)
+            .ok_or_else(|| std::io::Error::other(format!("segment {} is gone", loc.segment)))
+            .and_then(|file| log::read_frame(&file, *loc, id, *seq));
+        match read {
+            Ok(p) => payloads.push(p),
+            Err(e) => {
+                warn!(output = %name, seq, error = %e, "A record of an output no longer spooled cannot be read back.");
+            }
+        }
+    }
+    for (seq, _) in pending {
+        let loc = shared.lanes.get_mut(&id).and_then(|l| l.ack(seq));
+        if let Some(segment) = loc.and_then(|l| shared.segment_mut(l.segment)) {
+            segment.pending = segment.pending.saturating_sub(1);
+        }
+    }
+    if let Some(lane) = shared.lanes.get_mut(&id) {
+        let low = lane.low;
+        lane.cursor.write(low, true).map_err(SpoolError::storage)?;
+    }
+    Ok(Some(Orphan {
+        output: name,
+        payloads,
+    }))
+}
+
+/// One output's spool: its lane of the shared log.
+pub struct Spool<T> {
+    inner: Arc<SpoolInner<T>>,
+}
+
+struct SpoolInner<T> {
+    log: Arc<LogInner<T>>,
+    lane: u32,
+    generation: u64,
+    used: Arc<AtomicU64>,
+    max_bytes: u64,
+    committed: watch::Receiver<u64>,
+    first_pending: u64,
+    closed: AtomicBool,
+}
+
+impl<T> Drop for SpoolInner<T> {
+    fn drop(&mut self) {
+        if !self.closed.swap(true, Ordering::AcqRel) {
+            self.log.budget.fetch_sub(self.max_bytes, Ordering::AcqRel);
+        }
+    }
+}
+
+impl<T> Clone for Spool<T> {
+    fn clone(&self) -> Self {
+        Spool {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for Spool<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Spool")
+            .field("dir", &self.inner.log.dir)
+            .field("lane", &self.inner.lane)
+            .field("used", &self.used())
+            .finish()
+    }
+}
+
 impl<T> Spool<T> {
     /// Reserves room for `payload` and queues it for the next commit. The receiver answers
     /// with the record's sequence number once it is durable. Fails at once when the spool is
@@ -219,6 +405,10 @@ impl<T> Spool<T> {
         payload: Bytes,
         item: T,
     ) -> Result<oneshot::Receiver<Result<u64, SpoolError>>, SpoolError> {
+        let inner = &self.inner;
+        if inner.closed.load(Ordering::Acquire) {
+            return Err(SpoolError::Closed);
+        }
         let len = payload.len() as u64;
         if len > log::max_payload() {
             return Err(SpoolError::Storage(format!(
@@ -227,80 +417,87 @@ impl<T> Spool<T> {
         }
         // Acknowledged records share segments with pending ones until the segment is spent;
         // past one segment of them, the disk is full too.
-        if self.inner.disk.load(Ordering::Acquire) > self.inner.max_bytes + self.inner.segment_bytes
+        let log = &inner.log;
+        if log.disk.load(Ordering::Acquire) > log.budget.load(Ordering::Acquire) + log.segment_bytes
         {
-            return Err(SpoolError::Full(self.inner.max_bytes));
+            return Err(SpoolError::Full(inner.max_bytes));
         }
-        let reserved = self
-            .inner
+        let reserved = inner
             .used
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |used| {
-                (used + len <= self.inner.max_bytes).then_some(used + len)
+                (used + len <= inner.max_bytes).then_some(used + len)
             });
         if reserved.is_err() {
-            return Err(SpoolError::Full(self.inner.max_bytes));
+            return Err(SpoolError::Full(inner.max_bytes));
         }
         let (reply, answer) = oneshot::channel();
-        if self
-            .inner
-            .requests
-            .send(Request::Append {
+        let sent = log.requests.as_ref().is_some_and(|r| {
+            r.send(Request::Append(Append {
+                lane: inner.lane,
+                generation: inner.generation,
                 payload,
                 item,
                 reply,
-            })
-            .is_err()
-        {
-            self.inner.used.fetch_sub(len, Ordering::AcqRel);
+            }))
+            .is_ok()
+        });
+        if !sent {
+            inner.used.fetch_sub(len, Ordering::AcqRel);
             return Err(SpoolError::Closed);
         }
         Ok(answer)
     }
 
-    /// Acknowledges records: the writer moves the cursor past them.
+    /// Acknowledges records: the writer moves the lane's cursor past them.
     pub fn ack(&self, seqs: Vec<u64>) {
         if seqs.is_empty() {
             return;
         }
-        let mut acks = self
-            .inner
+        let log = &self.inner.log;
+        let mut acks = log
             .acks
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         // The writer is woken once for all the acknowledgements that gather meanwhile.
         let wake = acks.is_empty();
-        acks.extend(seqs);
+        acks.extend(seqs.into_iter().map(|s| (self.inner.lane, s)));
         drop(acks);
         if wake {
-            // After close the records simply stay: they are delivered again at the next start.
-            let _ = self.inner.requests.send(Request::Acks);
+            if let Some(r) = &log.requests {
+                // After close the records simply stay: delivered again at the next start.
+                let _ = r.send(Request::Acks);
+            }
         }
     }
 
     /// Records from sequence number `from` on, up to the last committed one, at most `limit`
-    /// of them (acknowledged ones too, while their segment is kept). Reads the segment files
-    /// (the page cache, usually); meant for the cold path.
+    /// of them. Reads the segment files (the page cache, usually); meant for the cold path.
     pub fn read(&self, from: u64, limit: usize) -> Result<Vec<(u64, Bytes)>, SpoolError> {
         let last = self.committed();
         if from > last || limit == 0 {
             return Ok(Vec::new());
         }
-        let segments = lock(&self.inner.segments);
-        let mut out = Vec::new();
-        for segment in segments.iter() {
-            if out.len() >= limit {
-                break;
-            }
-            if segment.last_seq().is_none_or(|l| l < from) {
-                continue;
-            }
-            let start = out.last().map_or(from, |(seq, _): &(u64, Bytes)| seq + 1);
-            let records = segment
-                .read(start, last, limit - out.len())
-                .map_err(SpoolError::storage)?;
-            out.extend(records);
-        }
-        Ok(out)
+        let lane = self.inner.lane;
+        let wanted: Vec<(u64, log::Loc, Arc<File>)> = {
+            let shared = lock(&self.inner.log.shared);
+            let Some(l) = shared.lanes.get(&lane) else {
+                return Ok(Vec::new());
+            };
+            (from.max(l.first)..=last)
+                .filter_map(|seq| l.loc(seq).map(|loc| (seq, loc)))
+                .filter(|(_, loc)| loc.segment != MISSING)
+                .filter_map(|(seq, loc)| shared.segment_file(loc.segment).map(|f| (seq, loc, f)))
+                .take(limit)
+                .collect()
+        };
+        wanted
+            .into_iter()
+            .map(|(seq, loc, file)| {
+                log::read_frame(&file, loc, lane, seq)
+                    .map(|p| (seq, p))
+                    .map_err(SpoolError::storage)
+            })
+            .collect()
     }
 
     /// The highest committed sequence number (0 before the first).
@@ -314,46 +511,46 @@ impl<T> Spool<T> {
         let _ = committed.wait_for(|c| *c > seq).await;
     }
 
-    /// The first sequence number that was still pending when the spool was opened: the
+    /// The first sequence number that was still pending when the spool was attached: the
     /// reader starts there.
     pub fn first_pending(&self) -> u64 {
         self.inner.first_pending
     }
 
-    /// Payload bytes held (records appended and not yet deleted).
+    /// Payload bytes held (records appended and not yet acknowledged).
     pub fn used(&self) -> u64 {
         self.inner.used.load(Ordering::Acquire)
     }
 
-    /// The spool's directory.
+    /// The spool directory.
     pub fn path(&self) -> &Path {
-        &self.inner.path
+        &self.inner.log.dir
     }
 
-    /// Saves the cursor (acknowledgements included) durably and stops the writer.
+    /// Saves the lane's cursor (acknowledgements included) durably and lets go of the lane.
     /// Appends after this fail with [`SpoolError::Closed`].
     pub async fn close(&self) -> Result<(), SpoolError> {
-        let (reply, answer) = oneshot::channel();
-        if self.inner.requests.send(Request::Close(reply)).is_err() {
+        let inner = &self.inner;
+        if inner.closed.swap(true, Ordering::AcqRel) {
             return Ok(());
         }
-        let result = answer.await.unwrap_or(Ok(()));
-        let thread = self
-            .inner
-            .thread
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take();
-        if let Some(thread) = thread {
-            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+        inner
+            .log
+            .budget
+            .fetch_sub(inner.max_bytes, Ordering::AcqRel);
+        let (reply, answer) = oneshot::channel();
+        let sent = inner.log.requests.as_ref().is_some_and(|r| {
+            r.send(Request::Close {
+                lane: inner.lane,
+                generation: inner.generation,
+                reply,
+            })
+            .is_ok()
+        });
+        if !sent {
+            return Ok(());
         }
-        // Another instance of the output (after a reload) may open the spool now.
-        self.inner
-            .lock
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take();
-        result
+        answer.await.unwrap_or(Ok(()))
     }
 }
 

@@ -1,22 +1,22 @@
-//! The writer thread: group commit of appends, and acknowledgements applied in memory.
+//! The writer thread: group commit of every lane's appends (one write and one `fdatasync` for
+//! all of them), acknowledgements applied in memory, spent segments deleted, cursors saved.
 
-use std::collections::BTreeSet;
+use std::collections::HashMap;
 use std::io;
 use std::os::unix::fs::FileExt;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::oneshot;
 use tracing::error;
 
-use crate::cursor::Cursor;
 use crate::log::{
-    create_segment, encode_frame, segment_path, write_zeros, Segment, HEADER, PREALLOCATE,
+    create_segment, encode_frame, segment_path, write_zeros, Loc, HEADER, PREALLOCATE,
 };
+use crate::state::{lock, Shared};
 use crate::SpoolError;
 
 /// Most appends written in one group.
@@ -25,78 +25,72 @@ const MAX_GROUP: usize = 4096;
 /// Most payload bytes written in one group.
 const MAX_GROUP_BYTES: usize = 16 * 1024 * 1024;
 
-/// How often at most the cursor is synced; a crash redelivers at most this much of
+/// How often at most a cursor is synced; a crash redelivers at most this much of
 /// acknowledged alerts.
 pub(crate) const CURSOR_SYNC_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Where an append's sequence number (or failure) is sent.
 pub(crate) type Reply = oneshot::Sender<Result<u64, SpoolError>>;
 
-/// An append waiting for its commit.
-type Pending<T> = (Bytes, T, Reply);
+/// One append.
+pub(crate) struct Append<T> {
+    pub(crate) lane: u32,
+    pub(crate) generation: u64,
+    pub(crate) payload: Bytes,
+    pub(crate) item: T,
+    pub(crate) reply: Reply,
+}
 
 pub(crate) enum Request<T> {
-    Append {
-        payload: Bytes,
-        item: T,
-        reply: Reply,
-    },
+    Append(Append<T>),
     /// Acknowledgements are waiting in [`Writer::acks`].
     Acks,
-    Close(oneshot::Sender<Result<(), SpoolError>>),
+    /// Save the lane's cursor and let go of its handle (if it is still `generation`).
+    Close {
+        lane: u32,
+        generation: u64,
+        reply: oneshot::Sender<Result<(), SpoolError>>,
+    },
 }
 
-/// The segments, shared by the writer (the only one to change them) and readers.
-pub(crate) type Segments = Arc<Mutex<Vec<Segment>>>;
-
-pub(crate) fn lock(segments: &Segments) -> MutexGuard<'_, Vec<Segment>> {
-    segments
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
+/// Acknowledgements not yet applied: (lane, sequence number).
+pub(crate) type Acks = Arc<Mutex<Vec<(u32, u64)>>>;
 
 pub(crate) struct Writer<T> {
     pub(crate) dir: PathBuf,
-    pub(crate) segments: Segments,
+    pub(crate) shared: Arc<Mutex<Shared<T>>>,
+    pub(crate) acks: Acks,
     pub(crate) segment_bytes: u64,
     pub(crate) next_segment: u64,
     /// The last segment must not be written to again (a write to it failed).
     pub(crate) broken: bool,
-    pub(crate) next_seq: u64,
-    /// The lowest sequence number not acknowledged.
-    pub(crate) low: u64,
-    /// Acknowledged sequence numbers above `low`.
-    pub(crate) acked: BTreeSet<u64>,
-    /// Acknowledgements not yet applied (one wake-up request for many).
-    pub(crate) acks: Arc<Mutex<Vec<u64>>>,
-    pub(crate) cursor: Cursor,
-    pub(crate) used: Arc<AtomicU64>,
-    pub(crate) disk: Arc<AtomicU64>,
-    pub(crate) committed: watch::Sender<u64>,
-    pub(crate) hot: mpsc::Sender<(u64, T)>,
-    pub(crate) on_used: crate::UsedObserver,
+    /// Bytes of frames in the segments (what the disk holds, beyond preallocated zeros).
+    pub(crate) disk: Arc<std::sync::atomic::AtomicU64>,
+    pub(crate) last_sync: Instant,
 }
 
 impl<T> Writer<T> {
     pub(crate) fn run(mut self, rx: Receiver<Request<T>>) {
-        let mut last_sync = Instant::now();
         loop {
-            let first = if self.low != self.cursor.written {
-                rx.recv_timeout(CURSOR_SYNC_INTERVAL.saturating_sub(last_sync.elapsed()))
+            let first = if self.cursors_behind() {
+                rx.recv_timeout(CURSOR_SYNC_INTERVAL.saturating_sub(self.last_sync.elapsed()))
             } else {
                 rx.recv().map_err(|_| RecvTimeoutError::Disconnected)
             };
             let mut group = match first {
                 Ok(request) => vec![request],
                 Err(RecvTimeoutError::Timeout) => Vec::new(),
-                Err(RecvTimeoutError::Disconnected) => return,
+                Err(RecvTimeoutError::Disconnected) => {
+                    self.save_cursors(true);
+                    return;
+                }
             };
             let mut bytes = 0usize;
             while group.len() < MAX_GROUP && bytes < MAX_GROUP_BYTES {
                 match rx.try_recv() {
                     Ok(r) => {
-                        if let Request::Append { payload, .. } = &r {
-                            bytes += payload.len();
+                        if let Request::Append(a) = &r {
+                            bytes += a.payload.len();
                         }
                         group.push(r);
                     }
@@ -104,79 +98,119 @@ impl<T> Writer<T> {
                 }
             }
             let mut appends = Vec::new();
-            let mut close = None;
+            let mut closes = Vec::new();
             for request in group {
                 match request {
-                    Request::Append {
-                        payload,
-                        item,
-                        reply,
-                    } => appends.push((payload, item, reply)),
+                    Request::Append(a) => appends.push(a),
                     Request::Acks => {}
-                    Request::Close(reply) => close = Some(reply),
+                    Request::Close {
+                        lane,
+                        generation,
+                        reply,
+                    } => closes.push((lane, generation, reply)),
                 }
             }
-            let acks = std::mem::take(
-                &mut *self
-                    .acks
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner),
-            );
-            self.ack(&acks);
+            self.apply_acks();
             if !appends.is_empty() {
-                match self.write(&appends) {
-                    Ok(()) => self.publish(appends),
-                    Err(e) => {
-                        error!(error = %e, "Spool write failed.");
-                        for (payload, _, reply) in appends {
-                            self.used.fetch_sub(payload.len() as u64, Ordering::AcqRel);
-                            let _ = reply.send(Err(SpoolError::storage(&e)));
-                        }
-                    }
-                }
+                self.commit(appends);
             }
             self.reclaim();
-            let closing = close.is_some();
-            if self.low != self.cursor.written
-                && (closing || last_sync.elapsed() >= CURSOR_SYNC_INTERVAL)
-            {
-                match self.cursor.write(self.low, true) {
-                    Ok(()) => last_sync = Instant::now(),
-                    Err(e) => error!(error = %e, "Cannot save the spool's cursor."),
-                }
-            }
-            (self.on_used)(self.used.load(Ordering::Acquire));
-            if let Some(reply) = close {
-                let result = self.cursor.sync().map_err(|e| SpoolError::storage(&e));
-                let _ = reply.send(result);
-                // Whatever raced the close is refused, with room given back.
-                while let Ok(request) = rx.try_recv() {
-                    if let Request::Append { payload, reply, .. } = request {
-                        self.used.fetch_sub(payload.len() as u64, Ordering::AcqRel);
-                        let _ = reply.send(Err(SpoolError::Closed));
+            self.save_cursors(!closes.is_empty());
+            self.report_used();
+            for (lane, generation, reply) in closes {
+                let mut shared = lock(&self.shared);
+                let result = match shared.lanes.get_mut(&lane) {
+                    Some(l) => {
+                        if l.attached
+                            .as_ref()
+                            .is_some_and(|a| a.generation == generation)
+                        {
+                            l.attached = None;
+                        }
+                        l.cursor.sync().map_err(|e| SpoolError::storage(&e))
                     }
-                }
-                return;
+                    None => Ok(()),
+                };
+                drop(shared);
+                let _ = reply.send(result);
             }
         }
     }
 
-    /// Writes `appends` as frames at the end of the last segment (a new one when it is full)
-    /// and syncs them.
-    pub(crate) fn write(&mut self, appends: &[Pending<T>]) -> io::Result<()> {
-        let size: usize = appends.iter().map(|(p, _, _)| HEADER + p.len()).sum();
-        let mut buf = Vec::with_capacity(size);
-        for (i, (payload, _, _)) in appends.iter().enumerate() {
-            encode_frame(&mut buf, self.next_seq + i as u64, payload);
+    fn apply_acks(&mut self) {
+        let acks = std::mem::take(
+            &mut *self
+                .acks
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        if acks.is_empty() {
+            return;
         }
-        self.write_frames(&buf, appends.len())
+        let mut shared = lock(&self.shared);
+        for (lane, seq) in acks {
+            let loc = shared.lanes.get_mut(&lane).and_then(|l| l.ack(seq));
+            if let Some(segment) = loc.and_then(|loc| shared.segment_mut(loc.segment)) {
+                segment.pending = segment.pending.saturating_sub(1);
+            }
+        }
     }
 
-    /// Writes `buf` (`count` frames numbered from `next_seq`) and syncs it.
-    pub(crate) fn write_frames(&mut self, buf: &[u8], count: usize) -> io::Result<()> {
+    /// Writes the appends of attached lanes as frames and syncs them, then hands each item
+    /// to its lane's reader and answers.
+    fn commit(&mut self, appends: Vec<Append<T>>) {
+        let mut buf = Vec::with_capacity(appends.iter().map(|a| HEADER + a.payload.len()).sum());
+        let mut next: HashMap<u32, u64> = HashMap::new();
+        let mut framed = Vec::with_capacity(appends.len());
+        {
+            let shared = lock(&self.shared);
+            for a in appends {
+                let lane = shared.lanes.get(&a.lane).filter(|l| {
+                    l.attached
+                        .as_ref()
+                        .is_some_and(|h| h.generation == a.generation)
+                });
+                let Some(lane) = lane else {
+                    // Its handle was closed meanwhile.
+                    if let Some(l) = shared.lanes.get(&a.lane) {
+                        l.used
+                            .fetch_sub(a.payload.len() as u64, std::sync::atomic::Ordering::AcqRel);
+                    }
+                    let _ = a.reply.send(Err(SpoolError::Closed));
+                    continue;
+                };
+                let seq = next.entry(a.lane).or_insert(lane.next_seq);
+                let offset = buf.len() as u64;
+                encode_frame(&mut buf, a.lane, *seq, &a.payload);
+                framed.push((a, *seq, offset));
+                *seq += 1;
+            }
+        }
+        if framed.is_empty() {
+            return;
+        }
+        match self.write(&buf) {
+            Ok((segment, at)) => self.publish(framed, segment, at),
+            Err(e) => {
+                error!(error = %e, "Spool write failed.");
+                let shared = lock(&self.shared);
+                for (a, _, _) in framed {
+                    if let Some(l) = shared.lanes.get(&a.lane) {
+                        l.used
+                            .fetch_sub(a.payload.len() as u64, std::sync::atomic::Ordering::AcqRel);
+                    }
+                    let _ = a.reply.send(Err(SpoolError::storage(&e)));
+                }
+            }
+        }
+    }
+
+    /// Writes `buf` at the end of the last segment (a new one when it is full) and syncs it;
+    /// returns the segment and the offset it was written at.
+    pub(crate) fn write(&mut self, buf: &[u8]) -> io::Result<(u64, u64)> {
         let needs_segment = {
-            let segments = lock(&self.segments);
-            match segments.last() {
+            let shared = lock(&self.shared);
+            match shared.segments.last() {
                 None => true,
                 Some(last) => {
                     self.broken
@@ -185,17 +219,18 @@ impl<T> Writer<T> {
             }
         };
         if needs_segment {
-            let segment = create_segment(&self.dir, self.next_segment, self.next_seq)?;
+            let segment = create_segment(&self.dir, self.next_segment)?;
             self.next_segment += 1;
             self.broken = false;
-            lock(&self.segments).push(segment);
+            lock(&self.shared).segments.push(segment);
         }
-        let (file, at, allocated) = {
-            let segments = lock(&self.segments);
-            let last = segments
+        let (id, file, at, allocated) = {
+            let shared = lock(&self.shared);
+            let last = shared
+                .segments
                 .last()
                 .ok_or_else(|| io::Error::other("no segment"))?;
-            (last.file.clone(), last.len, last.allocated)
+            (last.id, last.file.clone(), last.len, last.allocated)
         };
         let end = at + buf.len() as u64;
         let mut grown = None;
@@ -216,54 +251,68 @@ impl<T> Writer<T> {
             self.broken = true;
             return Err(e);
         }
-        let mut segments = lock(&self.segments);
-        if let Some(last) = segments.last_mut() {
-            if last.offsets.is_empty() {
-                last.first_seq = self.next_seq;
-            }
-            let mut offset = at;
-            let mut rest = buf;
-            for _ in 0..count {
-                // Offsets fit: a segment is rolled past `segment_bytes` (≤ 64 MiB) and a
-                // group holds at most MAX_GROUP_BYTES of payload.
-                last.offsets.push(offset as u32);
-                let len = u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
-                offset += (HEADER + len) as u64;
-                rest = &rest[HEADER + len..];
-            }
+        let mut shared = lock(&self.shared);
+        if let Some(last) = shared.segments.last_mut() {
             last.len = end;
             if let Some(size) = grown {
                 last.allocated = size;
             }
         }
-        self.disk.fetch_add(buf.len() as u64, Ordering::AcqRel);
-        Ok(())
+        self.disk
+            .fetch_add(buf.len() as u64, std::sync::atomic::Ordering::AcqRel);
+        Ok((id, at))
     }
 
-    fn ack(&mut self, seqs: &[u64]) {
-        let segments = lock(&self.segments);
-        for &seq in seqs {
-            if seq < self.low || seq >= self.next_seq || !self.acked.insert(seq) {
+    /// Indexes the written records, hands their items to the lanes' readers (in order, before
+    /// the committed marks move, so a reader that sees a mark also sees every item that fit
+    /// in its channel), then answers.
+    fn publish(&mut self, framed: Vec<(Append<T>, u64, u64)>, segment: u64, at: u64) {
+        let mut replies = Vec::with_capacity(framed.len());
+        let mut touched = Vec::new();
+        let mut shared = lock(&self.shared);
+        let mut count = 0u64;
+        for (a, seq, offset) in framed {
+            let Some(lane) = shared.lanes.get_mut(&a.lane) else {
                 continue;
+            };
+            lane.locs.push_back(Loc {
+                segment,
+                offset: at + offset,
+                len: a.payload.len() as u32,
+            });
+            lane.next_seq = seq + 1;
+            if let Some(h) = &lane.attached {
+                // A full channel is fine: the reader reads that record back from disk.
+                let _ = h.hot.try_send((seq, a.item));
             }
-            let at = segments.partition_point(|s| s.first_seq <= seq);
-            if let Some(len) = at.checked_sub(1).and_then(|i| segments[i].payload_len(seq)) {
-                self.used.fetch_sub(len, Ordering::AcqRel);
+            touched.push(a.lane);
+            replies.push((seq, a.reply));
+            count += 1;
+        }
+        if let Some(s) = shared.segment_mut(segment) {
+            s.pending += count;
+        }
+        touched.sort_unstable();
+        touched.dedup();
+        for id in touched {
+            if let Some(lane) = shared.lanes.get(&id) {
+                lane.committed.send_replace(lane.next_seq - 1);
             }
         }
-        drop(segments);
-        while self.acked.remove(&self.low) {
-            self.low += 1;
+        drop(shared);
+        for (seq, reply) in replies {
+            let _ = reply.send(Ok(seq));
         }
     }
 
     /// Deletes the segments whose records are all acknowledged (never the last one, which
     /// takes the next appends).
     fn reclaim(&mut self) {
-        let mut segments = lock(&self.segments);
-        while segments.len() > 1 && segments[0].last_seq().is_none_or(|last| last < self.low) {
-            let gone = segments.remove(0);
-            self.disk.fetch_sub(gone.len, Ordering::AcqRel);
+        let mut shared = lock(&self.shared);
+        while shared.segments.len() > 1 && shared.segments[0].pending == 0 {
+            let gone = shared.segments.remove(0);
+            self.disk
+                .fetch_sub(gone.len, std::sync::atomic::Ordering::AcqRel);
             let path = segment_path(&self.dir, gone.id);
             if let Err(e) = std::fs::remove_file(&path) {
                 error!(segment = %path.display(), error = %e, "Cannot delete a spent spool segment.");
@@ -271,21 +320,36 @@ impl<T> Writer<T> {
         }
     }
 
-    /// Hands committed items to the reader (in order, before the committed mark moves, so a
-    /// reader that sees the mark also sees every item that fit in the channel), then answers.
-    fn publish(&mut self, appends: Vec<Pending<T>>) {
-        let mut replies = Vec::with_capacity(appends.len());
-        for (_, item, reply) in appends {
-            let seq = self.next_seq;
-            self.next_seq += 1;
-            // A full channel is fine: the reader reads that record back from disk.
-            let _ = self.hot.try_send((seq, item));
-            replies.push((seq, reply));
+    fn cursors_behind(&self) -> bool {
+        lock(&self.shared)
+            .lanes
+            .values()
+            .any(|l| l.low != l.cursor.written)
+    }
+
+    /// Saves the cursors that moved, when a second has passed since the last save (or `now`).
+    fn save_cursors(&mut self, now: bool) {
+        if !now && self.last_sync.elapsed() < CURSOR_SYNC_INTERVAL {
+            return;
         }
-        let last = self.next_seq - 1;
-        self.committed.send_replace(last);
-        for (seq, reply) in replies {
-            let _ = reply.send(Ok(seq));
+        let mut shared = lock(&self.shared);
+        for lane in shared.lanes.values_mut() {
+            if lane.low != lane.cursor.written {
+                let low = lane.low;
+                if let Err(e) = lane.cursor.write(low, true) {
+                    error!(error = %e, "Cannot save a spool cursor.");
+                }
+            }
+        }
+        self.last_sync = Instant::now();
+    }
+
+    fn report_used(&self) {
+        let shared = lock(&self.shared);
+        for lane in shared.lanes.values() {
+            if let Some(h) = &lane.attached {
+                (h.on_used)(lane.used());
+            }
         }
     }
 }
