@@ -53,7 +53,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tracing::warn;
 
 use state::{lock, Attached, Shared, MISSING};
-use writer::{Acks, Append, Request, Writer};
+use writer::{take_all, Acks, Append, Appends, Request, Writer};
 
 /// Segment files are rolled past this size.
 const SEGMENT_BYTES: u64 = 16 * 1024 * 1024;
@@ -112,8 +112,9 @@ impl<T> std::fmt::Debug for Log<T> {
 struct LogInner<T> {
     dir: PathBuf,
     shared: Arc<Mutex<Shared<T>>>,
-    requests: Option<std::sync::mpsc::Sender<Request<T>>>,
+    requests: Option<std::sync::mpsc::Sender<Request>>,
     acks: Acks,
+    appends: Appends<T>,
     /// Bytes of frames in the segments.
     disk: Arc<AtomicU64>,
     /// `maxbytes` of the attached lanes, summed: the disk may hold this plus one segment.
@@ -164,11 +165,13 @@ impl<T: Send + 'static> Log<T> {
             registry,
         }));
         let acks: Acks = Arc::new(Mutex::new(Vec::new()));
+        let appends: Appends<T> = Arc::new(Mutex::new(Vec::new()));
         let disk = Arc::new(AtomicU64::new(disk));
         let mut writer = Writer {
             dir: dir.to_owned(),
             shared: shared.clone(),
             acks: acks.clone(),
+            appends: appends.clone(),
             segment_bytes,
             next_segment,
             broken: false,
@@ -193,6 +196,7 @@ impl<T: Send + 'static> Log<T> {
                 shared,
                 requests: Some(requests),
                 acks,
+                appends,
                 disk,
                 budget: AtomicU64::new(0),
                 segment_bytes,
@@ -431,19 +435,34 @@ impl<T> Spool<T> {
             return Err(SpoolError::Full(inner.max_bytes));
         }
         let (reply, answer) = oneshot::channel();
-        let sent = log.requests.as_ref().is_some_and(|r| {
-            r.send(Request::Append(Append {
-                lane: inner.lane,
-                generation: inner.generation,
-                payload,
-                item,
-                reply,
-            }))
-            .is_ok()
+        let mut appends = log
+            .appends
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // The writer is woken once for all the appends that gather meanwhile.
+        let wake = appends.is_empty();
+        appends.push(Append {
+            lane: inner.lane,
+            generation: inner.generation,
+            payload,
+            item,
+            reply,
         });
-        if !sent {
-            inner.used.fetch_sub(len, Ordering::AcqRel);
-            return Err(SpoolError::Closed);
+        drop(appends);
+        let woken = !wake
+            || log
+                .requests
+                .as_ref()
+                .is_some_and(|r| r.send(Request::Work).is_ok());
+        if !woken {
+            // The writer is gone: nothing waiting will be written.
+            for a in take_all(&log.appends) {
+                if let Some(lane) = lock(&log.shared).lanes.get(&a.lane) {
+                    lane.used
+                        .fetch_sub(a.payload.len() as u64, Ordering::AcqRel);
+                }
+                let _ = a.reply.send(Err(SpoolError::Closed));
+            }
         }
         Ok(answer)
     }
@@ -465,7 +484,7 @@ impl<T> Spool<T> {
         if wake {
             if let Some(r) = &log.requests {
                 // After close the records simply stay: delivered again at the next start.
-                let _ = r.send(Request::Acks);
+                let _ = r.send(Request::Work);
             }
         }
     }

@@ -50,12 +50,19 @@ impl<T> Lane<T> {
 
     /// Records `seq` as acknowledged; returns where it was if that is news.
     pub(crate) fn ack(&mut self, seq: u64) -> Option<Loc> {
-        if seq < self.low || seq >= self.next_seq || !self.acked.insert(seq) {
+        if seq < self.low || seq >= self.next_seq {
+            return None;
+        }
+        // In order (the usual case) it moves `low` without visiting the set.
+        if seq != self.low && !self.acked.insert(seq) {
             return None;
         }
         let loc = self.loc(seq);
         if let Some(loc) = loc {
             self.used.fetch_sub(u64::from(loc.len), Ordering::AcqRel);
+        }
+        if seq == self.low {
+            self.low += 1;
         }
         while self.acked.remove(&self.low) {
             self.low += 1;

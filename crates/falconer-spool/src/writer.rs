@@ -19,12 +19,6 @@ use crate::log::{
 use crate::state::{lock, Shared};
 use crate::SpoolError;
 
-/// Most appends written in one group.
-const MAX_GROUP: usize = 4096;
-
-/// Most payload bytes written in one group.
-const MAX_GROUP_BYTES: usize = 16 * 1024 * 1024;
-
 /// How often at most a cursor is synced; a crash redelivers at most this much of
 /// acknowledged alerts.
 pub(crate) const CURSOR_SYNC_INTERVAL: Duration = Duration::from_secs(1);
@@ -41,10 +35,9 @@ pub(crate) struct Append<T> {
     pub(crate) reply: Reply,
 }
 
-pub(crate) enum Request<T> {
-    Append(Append<T>),
-    /// Acknowledgements are waiting in [`Writer::acks`].
-    Acks,
+pub(crate) enum Request {
+    /// Appends or acknowledgements are waiting in [`Writer::appends`] or [`Writer::acks`].
+    Work,
     /// Save the lane's cursor and let go of its handle (if it is still `generation`).
     Close {
         lane: u32,
@@ -56,10 +49,24 @@ pub(crate) enum Request<T> {
 /// Acknowledgements not yet applied: (lane, sequence number).
 pub(crate) type Acks = Arc<Mutex<Vec<(u32, u64)>>>;
 
+/// Appends not yet written. Senders wake the writer only when they find the list empty: one
+/// wake-up (and one channel message) per group, not per append.
+pub(crate) type Appends<T> = Arc<Mutex<Vec<Append<T>>>>;
+
+/// Takes everything in `list`.
+pub(crate) fn take_all<I>(list: &Mutex<Vec<I>>) -> Vec<I> {
+    std::mem::take(
+        &mut *list
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    )
+}
+
 pub(crate) struct Writer<T> {
     pub(crate) dir: PathBuf,
     pub(crate) shared: Arc<Mutex<Shared<T>>>,
     pub(crate) acks: Acks,
+    pub(crate) appends: Appends<T>,
     pub(crate) segment_bytes: u64,
     pub(crate) next_segment: u64,
     /// The last segment must not be written to again (a write to it failed).
@@ -70,7 +77,7 @@ pub(crate) struct Writer<T> {
 }
 
 impl<T> Writer<T> {
-    pub(crate) fn run(mut self, rx: Receiver<Request<T>>) {
+    pub(crate) fn run(mut self, rx: Receiver<Request>) {
         loop {
             let first = if self.cursors_behind() {
                 rx.recv_timeout(CURSOR_SYNC_INTERVAL.saturating_sub(self.last_sync.elapsed()))
@@ -81,28 +88,21 @@ impl<T> Writer<T> {
                 Ok(request) => vec![request],
                 Err(RecvTimeoutError::Timeout) => Vec::new(),
                 Err(RecvTimeoutError::Disconnected) => {
+                    for a in take_all(&self.appends) {
+                        let _ = a.reply.send(Err(SpoolError::Closed));
+                    }
                     self.save_cursors(true);
                     return;
                 }
             };
-            let mut bytes = 0usize;
-            while group.len() < MAX_GROUP && bytes < MAX_GROUP_BYTES {
-                match rx.try_recv() {
-                    Ok(r) => {
-                        if let Request::Append(a) = &r {
-                            bytes += a.payload.len();
-                        }
-                        group.push(r);
-                    }
-                    Err(_) => break,
-                }
+            while let Ok(r) = rx.try_recv() {
+                group.push(r);
             }
-            let mut appends = Vec::new();
+            let appends = take_all(&self.appends);
             let mut closes = Vec::new();
             for request in group {
                 match request {
-                    Request::Append(a) => appends.push(a),
-                    Request::Acks => {}
+                    Request::Work => {}
                     Request::Close {
                         lane,
                         generation,
@@ -138,12 +138,7 @@ impl<T> Writer<T> {
     }
 
     fn apply_acks(&mut self) {
-        let acks = std::mem::take(
-            &mut *self
-                .acks
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-        );
+        let acks = take_all(&self.acks);
         if acks.is_empty() {
             return;
         }
