@@ -7,7 +7,7 @@ use serde::ser::SerializeStruct;
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use crate::json::{go_json_map_len, go_json_str_len, to_go_json_sized};
+use crate::json::{go_json_map_len, go_json_str_len, to_go_json_sized, GoFormatter};
 use crate::priority::Priority;
 use crate::time::{is_zero_time, parse_time, time_to_string, AlertTime};
 
@@ -203,7 +203,7 @@ impl Alert {
     /// [`Alert::to_json`] as shared bytes: cloning is a reference-count increment, so every
     /// output sends the same buffer.
     pub fn json_bytes(&self) -> &Bytes {
-        self.json.get_or_init(|| payload(self.render_json()))
+        self.json.get_or_init(|| self.render_payload())
     }
 
     /// A copy with one more output field (replacing one of the same key); its JSON is
@@ -251,8 +251,35 @@ impl Alert {
     /// Serializes without touching the cache.
     pub(crate) fn render_json(&self) -> Vec<u8> {
         // Serializing strings, a map of JSON values and a time cannot fail. Started big enough
-        // for a typical Falco alert (no reallocation on the way), trimmed when cached.
+        // for a typical Falco alert (no reallocation on the way).
         to_go_json_sized(self, RENDER_CAPACITY).unwrap_or_default()
+    }
+
+    /// The payload to cache: rendered into this thread's scratch buffer, then copied into an
+    /// allocation of exactly its length. (Shrinking the render buffer instead can keep the
+    /// whole buffer: an allocator may shrink in place, and an alert waiting in a queue would
+    /// then hold 2 KiB for 1 KiB of JSON.)
+    fn render_payload(&self) -> Bytes {
+        thread_local! {
+            static SCRATCH: std::cell::RefCell<Vec<u8>> =
+                std::cell::RefCell::new(Vec::with_capacity(RENDER_CAPACITY));
+        }
+        SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+            Ok(mut buf) => {
+                buf.clear();
+                let mut ser = serde_json::Serializer::with_formatter(&mut *buf, GoFormatter);
+                // Serializing strings, a map of JSON values and a time cannot fail.
+                let _ = self.serialize(&mut ser);
+                let json = Bytes::copy_from_slice(&buf);
+                // An unusually large alert does not keep its buffer for the thread's life.
+                if buf.capacity() > 16 * RENDER_CAPACITY {
+                    *buf = Vec::with_capacity(RENDER_CAPACITY);
+                }
+                json
+            }
+            // Only a render nested in a render (never happens) would get here.
+            Err(_) => Bytes::copy_from_slice(&self.render_json()),
+        })
     }
 
     /// Drops the cached JSON after a change (only enrichment mutates alerts).
@@ -268,12 +295,6 @@ impl Alert {
 
 /// Bytes reserved to render an alert's payload (Falco alerts are mostly 1 to 2 KB).
 const RENDER_CAPACITY: usize = 2048;
-
-/// The cached payload: exactly as long as the JSON (an alert waiting in a queue holds no
-/// spare capacity).
-fn payload(json: Vec<u8>) -> Bytes {
-    Bytes::from(json.into_boxed_slice())
-}
 
 impl Serialize for Alert {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
