@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use crate::json::{go_json_map_len, go_json_str_len, to_go_json_sized, GoFormatter};
 use crate::priority::Priority;
-use crate::time::{is_zero_time, parse_time, time_to_string, AlertTime};
+use crate::time::{format_time_len, is_zero_time, parse_time, time_to_string, AlertTime};
 
 /// Rule name of the alert that `POST /test` injects; such alerts bypass `minimumpriority`.
 pub const TEST_RULE: &str = "Test rule";
@@ -232,7 +232,8 @@ impl Alert {
         len += field("output") + go_json_str_len(&self.output);
         len += field("priority") + go_json_str_len(self.priority.as_str());
         len += field("rule") + go_json_str_len(&self.rule);
-        len += field("time") + go_json_str_len(&time_to_string(&self.time));
+        // A time holds nothing to escape.
+        len += field("time") + 2 + format_time_len(&self.time);
         len += field("output_fields") + go_json_map_len(&self.output_fields);
         len += field("source") + go_json_str_len(&self.source);
         fields += 6;

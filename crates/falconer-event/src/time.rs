@@ -39,9 +39,11 @@ pub fn format_time(time: &AlertTime, out: &mut String) {
     );
     let nanos = time.nanosecond() % 1_000_000_000;
     if nanos != 0 {
-        let digits = format!("{nanos:09}");
         out.push('.');
-        out.push_str(digits.trim_end_matches('0'));
+        let start = out.len();
+        let _ = write!(out, "{nanos:09}");
+        let kept = out[start..].trim_end_matches('0').len();
+        out.truncate(start + kept);
     }
     let offset = time.offset().local_minus_utc();
     if offset == 0 {
@@ -50,6 +52,38 @@ pub fn format_time(time: &AlertTime, out: &mut String) {
         let sign = if offset < 0 { '-' } else { '+' };
         let abs = offset.unsigned_abs();
         let _ = write!(out, "{sign}{:02}:{:02}", abs / 3600, (abs % 3600) / 60);
+    }
+}
+
+/// The length of what [`format_time`] writes, without writing it. RFC 3339 years have four
+/// digits.
+pub(crate) fn format_time_len(time: &AlertTime) -> usize {
+    // `YYYY-MM-DDTHH:MM:SS`
+    let mut len = 19;
+    let nanos = time.nanosecond() % 1_000_000_000;
+    if nanos != 0 {
+        len += 1 + 9 - nanos.trailing_zeros_decimal();
+    }
+    len + if time.offset().local_minus_utc() == 0 {
+        1
+    } else {
+        6
+    }
+}
+
+/// Decimal trailing zeros.
+trait TrailingZerosDecimal {
+    fn trailing_zeros_decimal(self) -> usize;
+}
+
+impl TrailingZerosDecimal for u32 {
+    fn trailing_zeros_decimal(mut self) -> usize {
+        let mut zeros = 0;
+        while self != 0 && self % 10 == 0 {
+            self /= 10;
+            zeros += 1;
+        }
+        zeros
     }
 }
 
@@ -65,7 +99,10 @@ mod tests {
     use super::*;
 
     fn roundtrip(input: &str) -> String {
-        time_to_string(&parse_time(input).expect("valid time"))
+        let time = parse_time(input).expect("valid time");
+        let text = time_to_string(&time);
+        assert_eq!(format_time_len(&time), text.len(), "{text}");
+        text
     }
 
     #[test]
