@@ -124,8 +124,40 @@ pub const SILENCED_FIELD: &str = "falconer.silenced";
 /// summaries are sent within this of their window's end).
 const NOISE_TICK: Duration = Duration::from_secs(1);
 
-/// Keeps the alerts an output that is no longer spooled left in the spool as dead letters.
-pub(crate) fn dead_letter_removed(dead: &DeadLetters, metrics: &OutputMetrics, orphan: Orphan) {
+/// Alerts read from the spool at once when an output that is no longer spooled left some.
+const REMOVED_CHUNK: usize = 10_000;
+
+/// Keeps what output `name` (no longer spooled) left in the spool as dead letters, a chunk at
+/// a time: each chunk is forgotten by the spool only once the dead-letter store has written
+/// it, so a crash in between keeps them twice, never loses them.
+pub(crate) async fn keep_removed(
+    log: Log<Queued>,
+    dead: Arc<DeadLetters>,
+    metrics: OutputMetrics,
+    name: String,
+) {
+    loop {
+        match log.take_pending(&name, REMOVED_CHUNK) {
+            Ok(Some(orphan)) => {
+                let upto = orphan.upto;
+                dead_letter_removed(&dead, &metrics, orphan);
+                dead.flush().await;
+                if let Err(e) = log.forget(&name, upto) {
+                    error!(output = %name, error = %e, "Cannot mark what a removed output left in the spool as kept.");
+                    return;
+                }
+            }
+            Ok(None) => return,
+            Err(e) => {
+                error!(output = %name, error = %e, "Cannot read what a removed output left in the spool.");
+                return;
+            }
+        }
+    }
+}
+
+/// Keeps a chunk of what an output that is no longer spooled left in the spool as dead letters.
+fn dead_letter_removed(dead: &DeadLetters, metrics: &OutputMetrics, orphan: Orphan) {
     let alerts: Vec<Arc<Alert>> = orphan
         .payloads
         .into_iter()
@@ -253,9 +285,8 @@ impl Dispatcher {
             .filter(|b| b.entry.common.spool.enabled)
             .map(|b| b.entry.name.as_str())
             .collect();
-        dispatcher.open_spool(&spooled, metrics)?;
+        let mut workers = dispatcher.open_spool(&spooled, metrics)?;
         let mut lanes = Vec::new();
-        let mut workers = Vec::new();
         for b in built {
             let fingerprint = Fingerprint::of(&b.entry, global);
             let (lane, handle) = dispatcher.start_lane(b, fingerprint, metrics)?;
@@ -316,25 +347,37 @@ impl Dispatcher {
     }
 
     /// Opens the spool directory's shared log, unless it is open: when an output is spooled,
-    /// or when an earlier run left one (whose outputs may all be gone). The pending alerts of
-    /// outputs that are not in `spooled` are kept as dead letters.
-    pub(crate) fn open_spool(&self, spooled: &[&str], metrics: &Metrics) -> Result<(), StartError> {
+    /// or when an earlier run left one (whose outputs may all be gone). What outputs that are
+    /// not in `spooled` left in it is kept as dead letters, by the tasks returned.
+    pub(crate) fn open_spool(
+        &self,
+        spooled: &[&str],
+        metrics: &Metrics,
+    ) -> Result<Vec<Worker>, StartError> {
         let mut slot = self
             .spool
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let dir = self.datadir.join("spool");
         if slot.is_some() || (spooled.is_empty() && !dir.join("lanes").exists()) {
-            return Ok(());
+            return Ok(Vec::new());
         }
         let (log, orphans) = Log::open(&dir, spooled)
             .map_err(|e| StartError::Storage(format!("spool {}: {e}", dir.display())))?;
-        for orphan in orphans {
-            let output_metrics = metrics.output(&orphan.output, "unknown", "unknown");
-            dead_letter_removed(&self.dead, &output_metrics, orphan);
-        }
+        let tasks = orphans
+            .into_iter()
+            .map(|name| Worker {
+                lane: u64::MAX,
+                handle: tokio::spawn(keep_removed(
+                    log.clone(),
+                    self.dead.clone(),
+                    metrics.output(&name, "unknown", "unknown"),
+                    name,
+                )),
+            })
+            .collect();
         *slot = Some(log);
-        Ok(())
+        Ok(tasks)
     }
 
     /// Sends dead letters to the output instance named `output` (`deadletter.output`) rather

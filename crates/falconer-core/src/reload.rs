@@ -66,7 +66,7 @@ impl Dispatcher {
             .filter(|e| e.common.spool.enabled)
             .map(|e| e.name.as_str())
             .collect();
-        self.open_spool(&spooled, metrics)?;
+        let removed_tasks = self.open_spool(&spooled, metrics)?;
         let old = self.table.load_full();
         let mut report = ReloadReport::default();
         let mut slots = Vec::new();
@@ -110,6 +110,7 @@ impl Dispatcher {
             .map(|l| l.name.clone())
             .collect();
         let mut workers = self.workers.lock().await;
+        workers.extend(removed_tasks);
         // A spooled output that stays spooled hands its file over: the old instance stops at
         // once (what it had not delivered stays in the file) and the new one replays it.
         for lane in &retiring {
@@ -233,15 +234,13 @@ impl Retiring {
             .any(|l| l.name == self.name && l.spooled());
         if let (Some(log), false, true) = (&self.log, respooled, self.spool.is_some()) {
             // Gone, or no longer spooled: what it left would hold the log's segments forever.
-            match log.evict(&self.name) {
-                Ok(Some(orphan)) => {
-                    crate::dispatcher::dead_letter_removed(&self.dead, &self.metrics, orphan)
-                }
-                Ok(None) => {}
-                Err(e) => {
-                    error!(output = %self.name, error = %e, "Cannot take back what a retired output left in the spool.");
-                }
-            }
+            crate::dispatcher::keep_removed(
+                log.clone(),
+                self.dead.clone(),
+                self.metrics.clone(),
+                self.name.clone(),
+            )
+            .await;
         }
         // The worker marked the output down as it ended; a successor of the same name is up.
         if let Some(lane) = table.lanes.iter().find(|l| l.name == self.name) {

@@ -28,9 +28,10 @@
 //! segments (see [`Spool::read`]).
 //!
 //! # Outputs that are gone, and earlier spools
-//! [`Log::open`] is told the spooled outputs: the pending records of any other lane are handed
-//! back (to be kept as dead letters) and acknowledged, so they cannot hold the log's segments
-//! forever. Falconer's earlier spool was a [redb](https://docs.rs/redb) database per output at
+//! [`Log::open`] is told the spooled outputs and names the others that left records. Their
+//! records are read with [`Log::take_pending`] (to be kept as dead letters) and acknowledged
+//! with [`Log::forget`] once kept, so they cannot hold the log's segments forever and a crash
+//! in between keeps them twice rather than never. Falconer's earlier spool was a [redb](https://docs.rs/redb) database per output at
 //! `<dir>/<output>.redb`; when one is found for a spooled output, its records are copied into
 //! the output's lane (synced) before the file is removed.
 
@@ -81,13 +82,15 @@ impl SpoolError {
 /// Told the payload bytes a lane holds after each commit.
 pub type UsedObserver = Box<dyn Fn(u64) + Send + 'static>;
 
-/// The pending records of an output that is no longer spooled, handed back by [`Log::open`].
+/// Pending records of an output that is no longer spooled, read by [`Log::take_pending`].
 #[derive(Debug)]
 pub struct Orphan {
     /// The output's name.
     pub output: String,
     /// Its records' payloads, in order.
     pub payloads: Vec<Bytes>,
+    /// The last record read: [`Log::forget`] it once the payloads are kept elsewhere.
+    pub upto: u64,
 }
 
 /// The shared log of a spool directory; [`Log::attach`] gives each output its [`Spool`].
@@ -139,9 +142,9 @@ impl<T> Drop for LogInner<T> {
 
 impl<T: Send + 'static> Log<T> {
     /// Opens (or creates) the spool directory `dir` for the spooled outputs `outputs`.
-    /// Returns the pending records of the lanes of other outputs, acknowledged (see the crate
-    /// documentation).
-    pub fn open(dir: &Path, outputs: &[&str]) -> Result<(Log<T>, Vec<Orphan>), SpoolError> {
+    /// Returns the names of the other outputs that left records in it (see
+    /// [`Log::take_pending`]).
+    pub fn open(dir: &Path, outputs: &[&str]) -> Result<(Log<T>, Vec<String>), SpoolError> {
         Self::open_sized(dir, outputs, SEGMENT_BYTES)
     }
 
@@ -149,7 +152,7 @@ impl<T: Send + 'static> Log<T> {
         dir: &Path,
         outputs: &[&str],
         segment_bytes: u64,
-    ) -> Result<(Log<T>, Vec<Orphan>), SpoolError> {
+    ) -> Result<(Log<T>, Vec<String>), SpoolError> {
         std::fs::create_dir_all(dir)
             .map_err(|e| SpoolError::Storage(format!("cannot create {}: {e}", dir.display())))?;
         let lock_file = lock_dir(dir)?;
@@ -184,7 +187,7 @@ impl<T: Send + 'static> Log<T> {
                 .map_err(SpoolError::storage)?;
             legacy::import(dir, name, id, &mut writer)?;
         }
-        let orphans = evict_others(&shared, outputs)?;
+        let orphans = others_pending(&lock(&shared), outputs);
         let (requests, rx) = std::sync::mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("falconer-spool".into())
@@ -256,18 +259,63 @@ impl<T> Log<T> {
         &self.inner.dir
     }
 
-    /// Reads back and acknowledges the pending records of output `name`, once no handle of it
-    /// is attached (an output a reload removed, or whose spool it turned off); `None` when it
-    /// has none, or is attached.
-    pub fn evict(&self, name: &str) -> Result<Option<Orphan>, SpoolError> {
-        let mut shared = lock(&self.inner.shared);
+    /// Reads up to `limit` pending records of output `name`, once no handle of it is attached
+    /// (an output that is gone, or whose spool was turned off), without acknowledging them;
+    /// `None` when it has none, or is attached.
+    pub fn take_pending(&self, name: &str, limit: usize) -> Result<Option<Orphan>, SpoolError> {
+        let shared = lock(&self.inner.shared);
         let Some(id) = shared.registry.by_name.get(name).copied() else {
             return Ok(None);
         };
-        if shared.lanes.get(&id).is_some_and(|l| l.attached.is_some()) {
+        let Some(lane) = shared.lanes.get(&id).filter(|l| l.attached.is_none()) else {
             return Ok(None);
+        };
+        let pending: Vec<(u64, log::Loc, Arc<File>)> = (lane.low..lane.next_seq)
+            .filter(|s| !lane.acked.contains(s))
+            .filter_map(|s| lane.loc(s).map(|l| (s, l)))
+            .filter(|(_, l)| l.segment != MISSING)
+            .filter_map(|(s, l)| shared.segment_file(l.segment).map(|f| (s, l, f)))
+            .take(limit)
+            .collect();
+        drop(shared);
+        let Some(upto) = pending.last().map(|(s, _, _)| *s) else {
+            return Ok(None);
+        };
+        let mut payloads = Vec::with_capacity(pending.len());
+        for (seq, loc, file) in pending {
+            match log::read_frame(&file, loc, id, seq) {
+                Ok(p) => payloads.push(p),
+                Err(e) => {
+                    warn!(output = name, seq, error = %e, "A record of an output no longer spooled cannot be read back.");
+                }
+            }
         }
-        evict_lane(&mut shared, id, name.to_owned())
+        Ok(Some(Orphan {
+            output: name.to_owned(),
+            payloads,
+            upto,
+        }))
+    }
+
+    /// Acknowledges the records of output `name` up to `upto` (those [`Log::take_pending`]
+    /// read, now kept elsewhere), and saves its cursor.
+    pub fn forget(&self, name: &str, upto: u64) -> Result<(), SpoolError> {
+        let mut shared = lock(&self.inner.shared);
+        let Some(id) = shared.registry.by_name.get(name).copied() else {
+            return Ok(());
+        };
+        let low = shared.lanes.get(&id).map_or(upto + 1, |l| l.low);
+        for seq in low..=upto {
+            let loc = shared.lanes.get_mut(&id).and_then(|l| l.ack(seq));
+            if let Some(segment) = loc.and_then(|l| shared.segment_mut(l.segment)) {
+                segment.pending = segment.pending.saturating_sub(1);
+            }
+        }
+        if let Some(lane) = shared.lanes.get_mut(&id) {
+            let low = lane.low;
+            lane.cursor.write(low, true).map_err(SpoolError::storage)?;
+        }
+        Ok(())
     }
 }
 
@@ -291,71 +339,22 @@ fn lock_dir(dir: &Path) -> Result<File, SpoolError> {
     Ok(file)
 }
 
-/// Reads back and acknowledges the pending records of every lane not in `outputs`.
-fn evict_others<T>(shared: &Mutex<Shared<T>>, outputs: &[&str]) -> Result<Vec<Orphan>, SpoolError> {
-    let mut shared = lock(shared);
-    let ids: Vec<u32> = shared.lanes.keys().copied().collect();
-    let mut orphans = Vec::new();
-    for id in ids {
-        let name = shared
-            .registry
-            .name(id)
-            .map_or_else(|| format!("#{id}"), str::to_owned);
-        if outputs.contains(&name.as_str()) {
-            continue;
-        }
-        if let Some(orphan) = evict_lane(&mut shared, id, name)? {
-            orphans.push(orphan);
-        }
-    }
-    Ok(orphans)
-}
-
-/// Reads back and acknowledges the pending records of lane `id` (output `name`), saving its
-/// cursor; `None` when it has none.
-fn evict_lane<T>(
-    shared: &mut Shared<T>,
-    id: u32,
-    name: String,
-) -> Result<Option<Orphan>, SpoolError> {
-    let Some(lane) = shared.lanes.get(&id) else {
-        return Ok(None);
-    };
-    let pending: Vec<(u64, log::Loc)> = (lane.low..lane.next_seq)
-        .filter(|s| !lane.acked.contains(s))
-        .filter_map(|s| lane.loc(s).map(|l| (s, l)))
-        .filter(|(_, l)| l.segment != MISSING)
+/// The names of the lanes not in `outputs` that hold pending records.
+fn others_pending<T>(shared: &Shared<T>, outputs: &[&str]) -> Vec<String> {
+    let mut names: Vec<String> = shared
+        .lanes
+        .iter()
+        .filter(|(_, l)| (l.low..l.next_seq).any(|s| !l.acked.contains(&s)))
+        .map(|(id, _)| {
+            shared
+                .registry
+                .name(*id)
+                .map_or_else(|| format!("#{id}"), str::to_owned)
+        })
+        .filter(|name| !outputs.contains(&name.as_str()))
         .collect();
-    if pending.is_empty() {
-        return Ok(None);
-    }
-    let mut payloads = Vec::with_capacity(pending.len());
-    for (seq, loc) in &pending {
-        let read = shared
-            .segment_file(loc.segment)
-            .ok_or_else(|| std::io::Error::other(format!("segment {} is gone", loc.segment)))
-            .and_then(|file| log::read_frame(&file, *loc, id, *seq));
-        match read {
-            Ok(p) => payloads.push(p),
-            Err(e) => {
-                warn!(output = %name, seq, error = %e, "A record of an output no longer spooled cannot be read back.");
-            }
-        }
-    }
-    for (seq, _) in pending {
-        let loc = shared.lanes.get_mut(&id).and_then(|l| l.ack(seq));
-        if let Some(segment) = loc.and_then(|l| shared.segment_mut(l.segment)) {
-            segment.pending = segment.pending.saturating_sub(1);
-        }
-    }
-    if let Some(lane) = shared.lanes.get_mut(&id) {
-        let low = lane.low;
-        lane.cursor.write(low, true).map_err(SpoolError::storage)?;
-    }
-    Ok(Some(Orphan {
-        output: name,
-        payloads,
-    }))
+    names.sort();
+    names
 }
 
 /// One output's spool: its lane of the shared log.

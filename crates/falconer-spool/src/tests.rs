@@ -185,7 +185,7 @@ async fn outputs_share_the_log_and_each_reads_its_own_records() {
 }
 
 #[tokio::test]
-async fn the_pending_records_of_an_output_no_longer_spooled_are_handed_back_once() {
+async fn the_pending_records_of_an_output_no_longer_spooled_are_read_in_chunks_and_forgotten() {
     let dir = tempfile::tempdir().unwrap();
     {
         let log = open_log::<u32>(dir.path(), &["kept", "gone"]);
@@ -201,18 +201,26 @@ async fn the_pending_records_of_an_output_no_longer_spooled_are_handed_back_once
     }
     {
         let (log, orphans) = Log::<u32>::open(&dir.path().join("spool"), &["kept"]).unwrap();
-        assert_eq!(orphans.len(), 1);
-        assert_eq!(orphans[0].output, "gone");
-        assert_eq!(
-            orphans[0].payloads,
-            [Bytes::from_static(b"g2"), Bytes::from_static(b"g3")]
-        );
+        assert_eq!(orphans, ["gone"]);
+        // Read in chunks, forgotten once kept elsewhere.
+        let first = log.take_pending("gone", 1).unwrap().unwrap();
+        assert_eq!(first.payloads, [Bytes::from_static(b"g2")]);
+        // Not forgotten yet: read again.
+        let again = log.take_pending("gone", 1).unwrap().unwrap();
+        assert_eq!((again.upto, again.payloads.len()), (first.upto, 1));
+        log.forget("gone", first.upto).unwrap();
+        let second = log.take_pending("gone", 10).unwrap().unwrap();
+        assert_eq!(second.payloads, [Bytes::from_static(b"g3")]);
+        log.forget("gone", second.upto).unwrap();
+        assert!(log.take_pending("gone", 10).unwrap().is_none());
+        // An attached output is never taken from.
         let (kept, _hk) = attach(&log, "kept", 1 << 20, 8);
+        assert!(log.take_pending("kept", 10).unwrap().is_none());
         assert_eq!(payloads(kept.read(1, 10).unwrap()), [(1, "k1")]);
         kept.close().await.unwrap();
     }
     let (_log, orphans) = Log::<u32>::open(&dir.path().join("spool"), &["kept"]).unwrap();
-    assert!(orphans.is_empty(), "handed back twice: {orphans:?}");
+    assert!(orphans.is_empty(), "left twice: {orphans:?}");
 }
 
 #[tokio::test]
