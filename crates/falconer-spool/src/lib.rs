@@ -1,16 +1,16 @@
 //! A durable, bounded on-disk queue for each spooled output, all in one shared log.
 //!
 //! Records (opaque payload bytes) are appended to a log of segment files in the spool
-//! directory (format: [`log`]); each record belongs to one output's **lane** and gets that
-//! lane's next sequence number. One writer thread owns every write: it takes all appends
+//! directory (format: the `log` module); each record belongs to one output's **lane** and
+//! gets that lane's next sequence number. One writer thread owns every write: it takes all appends
 //! waiting at that moment, for every lane, writes their frames with one `write` and one
 //! `fdatasync` (group commit), then answers every append at once. An alert for three spooled
 //! outputs is three frames in one write and one sync, not three databases and three syncs.
 //! An append is answered only after its data is durable.
 //!
 //! Acknowledgements cost no disk write: they move the lane's read cursor in memory, saved at
-//! most once a second ([`cursor`]). A segment file is deleted once every record in it is
-//! acknowledged.
+//! most once a second (the `cursor` module). A segment file is deleted once every record in
+//! it is acknowledged.
 //!
 //! # Crash consistency
 //! - A record whose append was answered `Ok` was synced, and is read back at the next
