@@ -6,8 +6,7 @@
 use std::fmt::Write as _;
 
 use chrono::SecondsFormat;
-use falconer_event::{Alert, Priority};
-use serde_json::Value;
+use falconer_event::{go_value, Alert, Priority};
 
 /// falcosidekick's CEF severity (0–10) of a priority.
 pub fn cef_severity(priority: Priority) -> u8 {
@@ -54,47 +53,6 @@ pub fn escape_extension(value: &str) -> String {
     out
 }
 
-/// A JSON value as Go's `fmt` `%v` prints the decoded value: strings bare, numbers as
-/// written, `<nil>`, `[a b]`, `map[k:v]` (keys sorted, as Go prints maps).
-fn go_value(value: &Value, out: &mut String) {
-    match value {
-        Value::Null => out.push_str("<nil>"),
-        Value::Bool(b) => {
-            let _ = write!(out, "{b}");
-        }
-        Value::Number(n) => {
-            let _ = write!(out, "{n}");
-        }
-        Value::String(s) => out.push_str(s),
-        Value::Array(items) => {
-            out.push('[');
-            for (i, v) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(' ');
-                }
-                go_value(v, out);
-            }
-            out.push(']');
-        }
-        Value::Object(map) => {
-            out.push_str("map[");
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            for (i, k) in keys.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(' ');
-                }
-                out.push_str(k);
-                out.push(':');
-                if let Some(v) = map.get(k) {
-                    go_value(v, out);
-                }
-            }
-            out.push(']');
-        }
-    }
-}
-
 /// The CEF line of an alert. Output fields are in key order (falcosidekick iterates a Go map,
 /// so its order is random); `start` is the alert's time as Go's `time.RFC3339` writes it.
 pub fn cef_line(alert: &Alert) -> String {
@@ -116,8 +74,7 @@ pub fn cef_line(alert: &Alert) -> String {
     s.push_str(" outputfields=");
     let mut pairs = Vec::with_capacity(alert.output_fields.len());
     for (k, v) in &alert.output_fields {
-        let mut value = String::new();
-        go_value(v, &mut value);
+        let value = go_value(v, "<nil>");
         pairs.push(format!(
             "{}:{}",
             escape_extension(k),
