@@ -48,6 +48,17 @@ async fn until_used<T>(spool: &Spool<T>, used: u64) {
     }
 }
 
+/// A spool directory whose output `out` holds the records `r1`, `r2`, `r3`, closed.
+async fn spool_of_three() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let (_log, spool, _hot) = open(dir.path(), 1 << 20);
+    for p in ["r1", "r2", "r3"] {
+        append(&spool, p, "x").await;
+    }
+    spool.close().await.unwrap();
+    dir
+}
+
 fn segment_files(dir: &Path) -> Vec<PathBuf> {
     let mut names: Vec<PathBuf> = std::fs::read_dir(dir.join("spool"))
         .unwrap()
@@ -225,14 +236,7 @@ async fn the_pending_records_of_an_output_no_longer_spooled_are_read_in_chunks_a
 
 #[tokio::test]
 async fn a_torn_write_at_the_tail_is_zeroed_and_the_log_goes_on() {
-    let dir = tempfile::tempdir().unwrap();
-    {
-        let (_log, spool, _hot) = open(dir.path(), 1 << 20);
-        for p in ["r1", "r2", "r3"] {
-            append(&spool, p, "x").await;
-        }
-        spool.close().await.unwrap();
-    }
+    let dir = spool_of_three().await;
     // A crash in the middle of the next write: part of a frame after the three (of 22 bytes
     // each), in the zeros the segment was extended with.
     let last = segment_files(dir.path()).pop().unwrap();
@@ -256,14 +260,7 @@ async fn a_torn_write_at_the_tail_is_zeroed_and_the_log_goes_on() {
 
 #[tokio::test]
 async fn a_corrupt_record_is_not_read_back() {
-    let dir = tempfile::tempdir().unwrap();
-    {
-        let (_log, spool, _hot) = open(dir.path(), 1 << 20);
-        for p in ["r1", "r2", "r3"] {
-            append(&spool, p, "x").await;
-        }
-        spool.close().await.unwrap();
-    }
+    let dir = spool_of_three().await;
     // One bit of the second record's payload flips on disk (frame: 20 B header + 2 B).
     let seg = segment_files(dir.path()).pop().unwrap();
     let mut bytes = std::fs::read(&seg).unwrap();
