@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::io;
 use std::os::unix::fs::FileExt;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -72,7 +73,7 @@ pub(crate) struct Writer<T> {
     /// The last segment must not be written to again (a write to it failed).
     pub(crate) broken: bool,
     /// Bytes of frames in the segments (what the disk holds, beyond preallocated zeros).
-    pub(crate) disk: Arc<std::sync::atomic::AtomicU64>,
+    pub(crate) disk: Arc<AtomicU64>,
     pub(crate) last_sync: Instant,
 }
 
@@ -168,8 +169,7 @@ impl<T> Writer<T> {
                 let Some(lane) = lane else {
                     // Its handle was closed meanwhile.
                     if let Some(l) = shared.lanes.get(&a.lane) {
-                        l.used
-                            .fetch_sub(a.payload.len() as u64, std::sync::atomic::Ordering::AcqRel);
+                        l.used.fetch_sub(a.payload.len() as u64, Ordering::AcqRel);
                     }
                     let _ = a.reply.send(Err(SpoolError::Closed));
                     continue;
@@ -191,8 +191,7 @@ impl<T> Writer<T> {
                 let shared = lock(&self.shared);
                 for (a, _, _) in framed {
                     if let Some(l) = shared.lanes.get(&a.lane) {
-                        l.used
-                            .fetch_sub(a.payload.len() as u64, std::sync::atomic::Ordering::AcqRel);
+                        l.used.fetch_sub(a.payload.len() as u64, Ordering::AcqRel);
                     }
                     let _ = a.reply.send(Err(SpoolError::storage(&e)));
                 }
@@ -253,8 +252,7 @@ impl<T> Writer<T> {
                 last.allocated = size;
             }
         }
-        self.disk
-            .fetch_add(buf.len() as u64, std::sync::atomic::Ordering::AcqRel);
+        self.disk.fetch_add(buf.len() as u64, Ordering::AcqRel);
         Ok((id, at))
     }
 
@@ -306,8 +304,7 @@ impl<T> Writer<T> {
         let mut shared = lock(&self.shared);
         while shared.segments.len() > 1 && shared.segments[0].pending == 0 {
             let gone = shared.segments.remove(0);
-            self.disk
-                .fetch_sub(gone.len, std::sync::atomic::Ordering::AcqRel);
+            self.disk.fetch_sub(gone.len, Ordering::AcqRel);
             let path = segment_path(&self.dir, gone.id);
             if let Err(e) = std::fs::remove_file(&path) {
                 error!(segment = %path.display(), error = %e, "Cannot delete a spent spool segment.");
