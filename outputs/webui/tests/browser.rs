@@ -216,8 +216,7 @@ async fn login_dashboard_events_filter_detail() {
         .click()
         .await
         .expect("apply");
-    find(&c, "#events").await;
-    let url = c.current_url().await.expect("url");
+    let url = url_with(&c, "priority=Warning").await;
     assert!(
         url.query().unwrap_or("").contains("priority=Warning"),
         "{url}"
@@ -288,8 +287,7 @@ async fn login_dashboard_events_filter_detail() {
         .click()
         .await
         .expect("apply");
-    find(&c, "#events").await;
-    let url = c.current_url().await.expect("url");
+    let url = url_with(&c, "from=2026-01-02T03%3A04%3A00Z").await;
     assert!(
         url.query()
             .unwrap_or("")

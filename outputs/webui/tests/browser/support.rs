@@ -232,6 +232,19 @@ pub async fn find(c: &Client, css: &str) -> Element {
         .unwrap_or_else(|e| panic!("{css} not found: {e}"))
 }
 
+/// The page's URL once its query holds `part` (a submitted form navigates after the click
+/// returns), or as it is after 15 s.
+pub async fn url_with(c: &Client, part: &str) -> reqwest::Url {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let url = c.current_url().await.expect("url");
+        if url.query().unwrap_or("").contains(part) || Instant::now() >= deadline {
+            return url;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 pub async fn screenshot(c: &Client, dir: &Path, name: &str) -> PathBuf {
     let png = c.screenshot().await.expect("screenshot");
     assert!(png.starts_with(b"\x89PNG"), "a PNG");
