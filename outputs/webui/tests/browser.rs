@@ -249,7 +249,7 @@ async fn login_dashboard_events_filter_detail() {
         .click()
         .await
         .expect("apply");
-    find(&c, "#events").await;
+    url_with(&c, "priority=Critical").await;
     assert_eq!(text(&c, "#matching").await, "2 events");
     assert_eq!(
         text(&c, "#f-priority summary .v").await,
@@ -269,7 +269,7 @@ async fn login_dashboard_events_filter_detail() {
         .trim_start_matches("search ")
         .to_owned();
     chip.click().await.expect("click the chip");
-    find(&c, "#events").await;
+    url_with(&c, "filter=").await;
     let searched = eval(&c, "document.querySelector('input[name=filter]').value").await;
     assert_eq!(searched.as_str(), Some(term.as_str()));
     let n: u64 = text(&c, "#matching b").await.parse().expect("a count");

@@ -220,8 +220,22 @@ pub fn rfc3339(secs: i64) -> String {
     )
 }
 
+/// The text of the element `css` selects. A page that is replaced meanwhile (a navigation,
+/// the events page's refresh) leaves a stale element: it is looked up again.
 pub async fn text(c: &Client, css: &str) -> String {
-    find(c, css).await.text().await.expect("element text")
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        match find(c, css).await.text().await {
+            Ok(text) => return text,
+            Err(e)
+                if Instant::now() < deadline
+                    && format!("{e:?}").contains("StaleElementReference") =>
+            {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("element text of {css}: {e}"),
+        }
+    }
 }
 
 pub async fn find(c: &Client, css: &str) -> Element {
