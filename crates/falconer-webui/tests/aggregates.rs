@@ -514,6 +514,12 @@ async fn estimated_free_text_counts(backend: Backend) {
     let page = ui.store.search(&search(&["cat77"])).await.expect("search");
     assert!(!page.estimated);
     assert_eq!(page.all, 111);
+    // Frequent among the newest events but fewer than the cap in all: exact too (cat2,
+    // cat20-cat29, cat200-cat299, cat2000-cat2999, cat20000-cat24000).
+    let page = ui.store.search(&search(&["cat2"])).await.expect("search");
+    assert!(!page.estimated);
+    assert_eq!(page.all, 5112);
+    assert_eq!(page.events.len(), 100);
     ui.cleanup().await;
 }
 

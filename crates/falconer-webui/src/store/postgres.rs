@@ -41,6 +41,11 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const DELETE_CHUNK: i64 = 10_000;
 /// Events converted per statement when migrating an older table.
 const MIGRATE_CHUNK: i64 = 5_000;
+/// Newest events of a free-text search's range (and dimension filters) whose words are tested
+/// one by one before the word index is asked: a word in 1 event of 200 fills a page of 100.
+const WALK: i64 = 20_000;
+/// Matches among the [`WALK`] newest events enough to scale their share to the range.
+const MIN_SAMPLE: u64 = 200;
 /// Longest word kept in the `tsvector` (PostgreSQL refuses lexemes over 2 KiB).
 const MAX_LEXEME: usize = 1_000;
 
@@ -118,6 +123,35 @@ impl Params {
     }
 }
 
+/// What a free-text search's count found.
+#[derive(Default)]
+struct Matches {
+    /// Matching events (estimated when `estimated`).
+    all: u64,
+    estimated: bool,
+    /// The walk of the newest events saw every event of the range and filters: its page is
+    /// the whole answer.
+    whole: bool,
+}
+
+impl Matches {
+    fn exact(all: u64, whole: bool) -> Matches {
+        Matches {
+            all,
+            estimated: false,
+            whole,
+        }
+    }
+
+    fn estimated(all: u64, whole: bool) -> Matches {
+        Matches {
+            all,
+            estimated: true,
+            whole,
+        }
+    }
+}
+
 /// The conditions (over `t e`) selecting the events of `q` in `[from, to)` that its
 /// dimension filters and free-text terms select.
 fn event_filter(
@@ -128,6 +162,13 @@ fn event_filter(
     to: i64,
     p: &mut Params,
 ) -> String {
+    let mut sql = dims_filter(sel, from, to, p);
+    sql.push_str(&text_filter(q, catalog, p).sql);
+    sql
+}
+
+/// The conditions (over `t e`) selecting the events in `[from, to)` that `sel` admits.
+fn dims_filter(sel: &Selection, from: i64, to: i64, p: &mut Params) -> String {
     let mut sql = format!("e.ts >= {} AND e.ts < {}", p.push(from), p.push(to));
     if let Some(series) = &sel.series {
         let s: Vec<i32> = series
@@ -143,6 +184,20 @@ fn event_filter(
             .collect();
         sql.push_str(&format!(" AND e.host = ANY({})", p.push(h)));
     }
+    sql
+}
+
+/// The free-text conditions of a query, each starting with ` AND`.
+struct TextFilter {
+    sql: String,
+    /// True when a term is looked up in the word index (`e.words @@ …`).
+    indexed: bool,
+}
+
+/// The conditions (over `e`, an events row) its free-text terms select.
+fn text_filter(q: &Query, catalog: &Catalog, p: &mut Params) -> TextFilter {
+    let mut sql = String::new();
+    let mut indexed = false;
     let terms: Vec<Term> = q.terms.iter().map(|t| Term::parse(t)).collect();
     let too_long = terms.iter().any(|t| match t {
         Term::Indexed { words, .. } => words.iter().any(|(w, _)| w.len() > MAX_LEXEME),
@@ -154,6 +209,7 @@ fn event_filter(
         sql.push_str(" AND FALSE");
     } else if let Some(tsq) = tsquery_literal(&terms) {
         sql.push_str(&format!(" AND e.words @@ {}::text::tsquery", p.push(tsq)));
+        indexed = true;
     }
     for t in text::substring_terms(&terms) {
         // The older meaning: a substring of output, rule, source or hostname.
@@ -173,7 +229,7 @@ fn event_filter(
             p.push(like_pattern(&t))
         ));
     }
-    sql
+    TextFilter { sql, indexed }
 }
 
 /// Aggregate reads of a set of time ranges, as arrays for `UNNEST`: per range its tag (a
@@ -893,47 +949,127 @@ impl PgStore {
         self.load_ids(client, &hosts, &series).await
     }
 
-    /// The events matching `q` (with free-text terms), counted newest first up to
-    /// [`EXACT_MATCHES`], then estimated from the counts of its filter; true when estimated.
-    async fn matches_capped(
+    /// The newest `WALK` events of `base` (conditions over `t e`), newest first, as `e`.
+    fn walk(&self, base: &str, p: &mut Params) -> String {
+        format!(
+            "(SELECT e.* FROM {} e WHERE {base} ORDER BY e.ts DESC, e.id DESC LIMIT {}) e",
+            self.table,
+            p.push(WALK)
+        )
+    }
+
+    /// Events in `[from, to)` that `sel` admits, and those of them at or after `since`,
+    /// from the counts.
+    async fn window(
         &self,
         client: &tokio_postgres::Client,
+        sel: &Selection,
+        (from, to): (i64, i64),
+        since: i64,
+    ) -> Result<(u64, u64), StoreError> {
+        let mut ranges = PlanArrays::default();
+        ranges.add(0, from, to);
+        ranges.add(1, since.max(from), to);
+        let tally = self.tally(client, &ranges, sel, false).await?;
+        let of = |tag: i32| -> u64 {
+            tally
+                .iter()
+                .filter(|((t, _, _), _)| *t == tag)
+                .map(|(_, n)| *n)
+                .sum()
+        };
+        Ok((of(0), of(1)))
+    }
+
+    /// The events matching `q` (with free-text terms): exact up to [`EXACT_MATCHES`], past
+    /// that estimated from the counts of its filter.
+    ///
+    /// The planner cannot tell a word in half the events from one in a thousandth (its
+    /// statistics of a `tsvector` are coarse), and picked the wrong plan for both: a common
+    /// word read every match from the word index and sorted them, a rare one walked the
+    /// whole table. So the plan is chosen here. The newest [`WALK`] events of the range are
+    /// tested one by one: when that is the whole range, their count is exact; when at least
+    /// [`MIN_SAMPLE`] of them match and their share of the range comes to the cap or more,
+    /// that share is the estimate. Only a word rare among the newest events is read from
+    /// the word index, where its matches are few enough to be cheap: counted newest first up
+    /// to the cap, then scaled as before.
+    async fn matches_capped(
+        &self,
+        client: &mut deadpool_postgres::Object,
         q: &Query,
-    ) -> Result<(u64, bool), StoreError> {
+    ) -> Result<Matches, StoreError> {
         let (catalog, sel) = self.select(client, q).await?;
         if sel.is_empty() {
-            return Ok((0, false));
+            return Ok(Matches::default());
         }
-        let (from, to) = agg::range_of(q.from_us, q.to_us);
+        let range = agg::range_of(q.from_us, q.to_us);
         let mut p = Params::default();
-        let w = event_filter(q, &sel, &catalog, from, to, &mut p);
-        let cap = i64::try_from(EXACT_MATCHES).unwrap_or(i64::MAX);
+        let base = dims_filter(&sel, range.0, range.1, &mut p);
+        let walk = self.walk(&base, &mut p);
+        let text = text_filter(q, &catalog, &mut p);
+        let sql = format!(
+            "SELECT COUNT(*)::int8, COUNT(*) FILTER (WHERE w.hit)::int8
+             FROM (SELECT (TRUE{}) AS hit FROM {walk}) w",
+            text.sql
+        );
+        let row = client.query_one(&sql, &p.refs()).await?;
+        let (walked, found) = (u(row.get::<_, i64>(0)), u(row.get::<_, i64>(1)));
+        if walked < u(WALK) {
+            return Ok(Matches::exact(found, true));
+        }
+        if found >= MIN_SAMPLE {
+            let (all, _) = self.window(client, &sel, range, range.1).await?;
+            let n = estimate_matches(found, walked, all);
+            if n >= EXACT_MATCHES {
+                return Ok(Matches::estimated(n, false));
+            }
+        }
+        let mut p = Params::default();
+        let w = event_filter(q, &sel, &catalog, range.0, range.1, &mut p);
         let sql = format!(
             "SELECT COUNT(*)::int8, MIN(ts) FROM (SELECT e.ts FROM {} e WHERE {w}
              ORDER BY e.ts DESC, e.id DESC LIMIT {}) newest",
             self.table,
-            p.push(cap)
+            p.push(i64::try_from(EXACT_MATCHES).unwrap_or(i64::MAX))
         );
-        let row = client.query_one(&sql, &p.refs()).await?;
-        let found = u(row.get::<_, i64>(0));
-        let oldest: Option<i64> = row.get(1);
+        let rows = self.by_words(client, text.indexed, &sql, &p.refs()).await?;
+        let (found, oldest) = rows.first().map_or((0, None), |r| {
+            (u(r.get::<_, i64>(0)), r.get::<_, Option<i64>>(1))
+        });
         match oldest {
             Some(oldest) if found >= EXACT_MATCHES => {
-                let mut ranges = PlanArrays::default();
-                ranges.add(0, from, to);
-                ranges.add(1, oldest.max(from), to);
-                let tally = self.tally(client, &ranges, &sel, false).await?;
-                let of = |tag: i32| -> u64 {
-                    tally
-                        .iter()
-                        .filter(|((t, _, _), _)| *t == tag)
-                        .map(|(_, n)| *n)
-                        .sum()
-                };
-                Ok((estimate_matches(found, of(1), of(0)), true))
+                let (all, newer) = self.window(client, &sel, range, oldest).await?;
+                Ok(Matches::estimated(
+                    estimate_matches(found, newer, all),
+                    false,
+                ))
             }
-            _ => Ok((found, false)),
+            _ => Ok(Matches::exact(found, false)),
         }
+    }
+
+    /// Runs `sql` in a transaction that makes the planner read the word index (a bitmap of
+    /// the matches) instead of walking the time index, when `indexed` (a term is looked up
+    /// in it); as planned otherwise.
+    async fn by_words(
+        &self,
+        client: &mut deadpool_postgres::Object,
+        indexed: bool,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<tokio_postgres::Row>, StoreError> {
+        if !indexed {
+            return Ok(client.query(sql, params).await?);
+        }
+        let tx = client.transaction().await?;
+        tx.batch_execute(
+            "SET LOCAL enable_indexscan = off; SET LOCAL enable_indexonlyscan = off;
+             SET LOCAL enable_seqscan = off",
+        )
+        .await?;
+        let rows = tx.query(sql, params).await?;
+        tx.commit().await?;
+        Ok(rows)
     }
 
     /// The counts of `q` (one range, tag 0) per (host or 0, series): from the counts
@@ -1055,37 +1191,62 @@ impl EventStore for PgStore {
     }
 
     async fn search(&self, q: &Query) -> Result<Page, StoreError> {
-        let client = self.pool.get().await.map_err(pool_error)?;
-        let (all, estimated) = if q.terms.is_empty() {
+        let mut client = self.pool.get().await.map_err(pool_error)?;
+        let matches = if q.terms.is_empty() {
             let (_, tally) = self.counts(&client, q, false).await?;
-            (tally.values().sum(), false)
+            Matches::exact(tally.values().sum(), false)
         } else {
-            self.matches_capped(&client, q).await?
+            self.matches_capped(&mut client, q).await?
         };
-        if all == 0 {
+        if matches.all == 0 {
             return Ok(Page::default());
         }
         let (catalog, sel) = self.select(&client, q).await?;
         let (from, to) = agg::range_of(q.from_us, q.to_us);
-        let mut p = Params::default();
-        let mut w = event_filter(q, &sel, &catalog, from, to, &mut p);
-        let mut offset = i64::try_from(q.offset).unwrap_or(i64::MAX);
-        if let Some((ts, id)) = q.cursor.as_deref().and_then(parse_cursor) {
-            w.push_str(&format!(
-                " AND (e.ts, e.id) < ({}, {})",
-                p.push(ts),
-                p.push(id)
-            ));
-            offset = 0;
-        }
+        let cursor = q.cursor.as_deref().and_then(parse_cursor);
         let limit = i64::try_from(q.limit).unwrap_or(i64::MAX);
-        let sql = format!(
-            "SELECT e.body, e.ts, e.id FROM {} e WHERE {w} ORDER BY e.ts DESC, e.id DESC LIMIT {} OFFSET {}",
-            self.table,
-            p.push(limit),
-            p.push(offset)
-        );
-        let rows = client.query(&sql, &p.refs()).await?;
+        let offset = if cursor.is_some() {
+            0
+        } else {
+            i64::try_from(q.offset).unwrap_or(i64::MAX)
+        };
+        // The page's events: from the newest events of the range (`walk`), else by the plan
+        // PostgreSQL picks, with the word index when a term is in it.
+        let page_sql = |walk: bool, p: &mut Params| -> (String, bool) {
+            let mut base = dims_filter(&sel, from, to, p);
+            if let Some((ts, id)) = cursor {
+                base.push_str(&format!(
+                    " AND (e.ts, e.id) < ({}, {})",
+                    p.push(ts),
+                    p.push(id)
+                ));
+            }
+            let rows = if walk {
+                self.walk(&base, p)
+            } else {
+                format!("{} e", self.table)
+            };
+            let text = text_filter(q, &catalog, p);
+            let sql = format!(
+                "SELECT e.body, e.ts, e.id FROM {rows} WHERE {base}{}
+                 ORDER BY e.ts DESC, e.id DESC LIMIT {} OFFSET {}",
+                text.sql,
+                p.push(limit),
+                p.push(offset)
+            );
+            (sql, text.indexed)
+        };
+        let mut rows = Vec::new();
+        if !q.terms.is_empty() {
+            let mut p = Params::default();
+            let (sql, _) = page_sql(true, &mut p);
+            rows = client.query(&sql, &p.refs()).await?;
+        }
+        if q.terms.is_empty() || (i64::try_from(rows.len()).ok() != Some(limit) && !matches.whole) {
+            let mut p = Params::default();
+            let (sql, indexed) = page_sql(false, &mut p);
+            rows = self.by_words(&mut client, indexed, &sql, &p.refs()).await?;
+        }
         let next = (i64::try_from(rows.len()).ok() == Some(limit))
             .then(|| {
                 rows.last()
@@ -1094,8 +1255,8 @@ impl EventStore for PgStore {
             .flatten();
         Ok(Page {
             events: rows.iter().map(|r| r.get(0)).collect(),
-            all,
-            estimated,
+            all: matches.all,
+            estimated: matches.estimated,
             next,
         })
     }
