@@ -11,6 +11,7 @@ use std::sync::Arc;
 use common::*;
 use falconer_event::Alert;
 use falconer_webui::query::{GroupBy, Query};
+use falconer_webui::TimelineBy;
 use serde_json::Value;
 
 /// A small deterministic generator (no extra dependency).
@@ -175,6 +176,20 @@ async fn check(store: &falconer_webui::Store, f: &Fixture, seed: u64) {
                 .collect();
             assert_eq!(got, expected_by(f, &q, by), "count by {by:?} {i}: {q:?}");
         }
+        // Every grouping at once (one read) gives what each gives alone.
+        let each = store
+            .count_by_each(&q, &GroupBy::ALL)
+            .await
+            .expect("count by each");
+        assert_eq!(each.len(), GroupBy::ALL.len());
+        for (by, rows) in GroupBy::ALL.iter().zip(each) {
+            let got: BTreeMap<String, u64> = rows.into_iter().collect();
+            assert_eq!(
+                got,
+                expected_by(f, &q, *by),
+                "count by each {by:?} {i}: {q:?}"
+            );
+        }
         // The timeline over the window adds up to its events.
         let end = q.to_us.unwrap_or(f.now + 1);
         let start = q.from_us.unwrap_or(end - 4 * 86_400_000_000);
@@ -201,6 +216,22 @@ async fn check(store: &falconer_webui::Store, f: &Fixture, seed: u64) {
             }
         }
         assert_eq!(per_bucket, want_buckets, "timeline {i}: {q:?}");
+        // Priority and source at once: each as asked alone.
+        let bys = [TimelineBy::Priority, TimelineBy::Source];
+        let both = store
+            .timeline_each(&q, &bys, start, width, buckets)
+            .await
+            .expect("timeline each");
+        for (by, cells) in bys.iter().zip(both) {
+            let mut alone = store
+                .timeline_by(&q, *by, start, width, buckets)
+                .await
+                .expect("timeline by");
+            let mut cells = cells;
+            alone.sort();
+            cells.sort();
+            assert_eq!(cells, alone, "timeline each {by:?} {i}: {q:?}");
+        }
     }
 }
 

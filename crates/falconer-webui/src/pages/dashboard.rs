@@ -39,25 +39,29 @@ pub(crate) async fn menus(
     state: &UiState,
     q: &Query,
 ) -> Result<Vec<(&'static str, Vec<String>)>, crate::store::StoreError> {
-    let window = q.window_only();
-    let mut out = Vec::new();
-    for by in [
-        GroupBy::Rule,
-        GroupBy::Source,
-        GroupBy::Hostname,
-        GroupBy::Tags,
-    ] {
-        let mut values: Vec<String> = state
-            .store
-            .count_by(&window, by)
-            .await?
-            .into_iter()
-            .map(|(v, _)| v)
-            .collect();
-        values.sort();
-        out.push((by.as_str(), values));
-    }
-    Ok(out)
+    let counts = state.store.count_by_each(&q.window_only(), &MENUS).await?;
+    Ok(menus_of(counts))
+}
+
+/// The filter menus' groupings.
+const MENUS: [GroupBy; 4] = [
+    GroupBy::Rule,
+    GroupBy::Source,
+    GroupBy::Hostname,
+    GroupBy::Tags,
+];
+
+/// The menus of [`MENUS`] from their counts: every value, sorted.
+fn menus_of(counts: Vec<Vec<(String, u64)>>) -> Vec<(&'static str, Vec<String>)> {
+    MENUS
+        .iter()
+        .zip(counts)
+        .map(|(by, rows)| {
+            let mut values: Vec<String> = rows.into_iter().map(|(v, _)| v).collect();
+            values.sort();
+            (by.as_str(), values)
+        })
+        .collect()
 }
 
 fn bar_row(
@@ -173,31 +177,40 @@ pub(crate) async fn page(
     };
     let f = Filters::from_raw(&raw);
     let refresh = refresh_of(&raw);
-    let mut counts = BTreeMap::new();
-    for by in [
+    // Priority first, then the menus' groupings: without filters, the menus are the counts.
+    let groups = [
         GroupBy::Priority,
         GroupBy::Rule,
         GroupBy::Source,
         GroupBy::Hostname,
         GroupBy::Tags,
-    ] {
-        match state.store.count_by(&q, by).await {
-            Ok(rows) => {
-                counts.insert(by.as_str(), rows);
-            }
-            Err(e) => return store_failed(&e),
-        }
-    }
-    let (start, width) = timeline_window(&q, BUCKETS);
-    let mut timelines = Vec::new();
-    for by in [TimelineBy::Priority, TimelineBy::Source] {
-        match state.store.timeline_by(&q, by, start, width, BUCKETS).await {
-            Ok(cells) => timelines.push((by, series_of(cells))),
-            Err(e) => return store_failed(&e),
-        }
-    }
-    let menus = match menus(&state, &q).await {
+    ];
+    let rows = match state.store.count_by_each(&q, &groups).await {
+        Ok(rows) => rows,
+        Err(e) => return store_failed(&e),
+    };
+    let menus = if q == q.window_only() {
+        Ok(menus_of(rows[1..].to_vec()))
+    } else {
+        menus(&state, &q).await
+    };
+    let menus = match menus {
         Ok(m) => m,
+        Err(e) => return store_failed(&e),
+    };
+    let mut counts: BTreeMap<&str, Vec<(String, u64)>> =
+        groups.iter().map(|by| by.as_str()).zip(rows).collect();
+    let (start, width) = timeline_window(&q, BUCKETS);
+    let bys = [TimelineBy::Priority, TimelineBy::Source];
+    let timelines: Vec<_> = match state
+        .store
+        .timeline_each(&q, &bys, start, width, BUCKETS)
+        .await
+    {
+        Ok(cells) => bys
+            .into_iter()
+            .zip(cells.into_iter().map(series_of))
+            .collect(),
         Err(e) => return store_failed(&e),
     };
     let drops = match state.store.drops(q.from_us, q.to_us).await {

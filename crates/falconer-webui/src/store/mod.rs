@@ -163,6 +163,20 @@ pub trait EventStore: Send + Sync + 'static {
     /// event counts once.
     async fn count_by(&self, q: &Query, by: GroupBy) -> Result<Vec<(String, u64)>, StoreError>;
 
+    /// [`EventStore::count_by`] for each of `bys`, in their order. A store that reads the
+    /// same counts for every grouping reads them once.
+    async fn count_by_each(
+        &self,
+        q: &Query,
+        bys: &[GroupBy],
+    ) -> Result<Vec<Vec<(String, u64)>>, StoreError> {
+        let mut out = Vec::with_capacity(bys.len());
+        for by in bys {
+            out.push(self.count_by(q, *by).await?);
+        }
+        Ok(out)
+    }
+
     /// Matching events in `[start, start + width × buckets)` per bucket and priority. When
     /// `q` has no end (`to`), the last bucket also counts matching events newer than the
     /// grid (a clock ahead of the store's, alerts stored meanwhile).
@@ -186,6 +200,26 @@ pub trait EventStore: Send + Sync + 'static {
         width_us: i64,
         buckets: u32,
     ) -> Result<Vec<TimelineCell>, StoreError>;
+
+    /// [`EventStore::timeline_by`] for each of `bys`, in their order. A store that reads the
+    /// same counts for every grouping reads them once.
+    async fn timeline_each(
+        &self,
+        q: &Query,
+        bys: &[TimelineBy],
+        start_us: i64,
+        width_us: i64,
+        buckets: u32,
+    ) -> Result<Vec<Vec<TimelineCell>>, StoreError> {
+        let mut out = Vec::with_capacity(bys.len());
+        for by in bys {
+            out.push(
+                self.timeline_by(q, *by, start_us, width_us, buckets)
+                    .await?,
+            );
+        }
+        Ok(out)
+    }
 
     /// One event's JSON by UUID.
     async fn get(&self, uuid: &str) -> Result<Option<String>, StoreError>;

@@ -1268,18 +1268,41 @@ impl EventStore for PgStore {
     }
 
     async fn count_by(&self, q: &Query, by: GroupBy) -> Result<Vec<(String, u64)>, StoreError> {
+        Ok(self
+            .count_by_each(q, &[by])
+            .await?
+            .into_iter()
+            .next()
+            .unwrap_or_default())
+    }
+
+    async fn count_by_each(
+        &self,
+        q: &Query,
+        bys: &[GroupBy],
+    ) -> Result<Vec<Vec<(String, u64)>>, StoreError> {
         let client = self.pool.get().await.map_err(pool_error)?;
-        let by_host = by == GroupBy::Hostname;
+        // One read: per (host, series) when a grouping is by host, else per series.
+        let by_host = bys.contains(&GroupBy::Hostname);
         let (catalog, tally) = self.counts(&client, q, by_host).await?;
-        let mut per: HashMap<i64, u64> = HashMap::new();
+        let mut per_series: HashMap<i64, u64> = HashMap::new();
+        let mut per_host: HashMap<i64, u64> = HashMap::new();
         for ((_, host, series), n) in tally {
-            *per.entry(if by_host { host } else { series }).or_default() += n;
+            *per_series.entry(series).or_default() += n;
+            if by_host {
+                *per_host.entry(host).or_default() += n;
+            }
         }
-        Ok(if by_host {
-            catalog.group_hosts(&per)
-        } else {
-            catalog.group(&per, by)
-        })
+        Ok(bys
+            .iter()
+            .map(|by| {
+                if *by == GroupBy::Hostname {
+                    catalog.group_hosts(&per_host)
+                } else {
+                    catalog.group(&per_series, *by)
+                }
+            })
+            .collect())
     }
 
     async fn timeline_by(
@@ -1290,10 +1313,26 @@ impl EventStore for PgStore {
         width_us: i64,
         buckets: u32,
     ) -> Result<Vec<TimelineCell>, StoreError> {
+        Ok(self
+            .timeline_each(q, &[by], start_us, width_us, buckets)
+            .await?
+            .into_iter()
+            .next()
+            .unwrap_or_default())
+    }
+
+    async fn timeline_each(
+        &self,
+        q: &Query,
+        bys: &[TimelineBy],
+        start_us: i64,
+        width_us: i64,
+        buckets: u32,
+    ) -> Result<Vec<Vec<TimelineCell>>, StoreError> {
         let client = self.pool.get().await.map_err(pool_error)?;
         let (catalog, sel) = self.select(&client, q).await?;
         if sel.is_empty() {
-            return Ok(Vec::new());
+            return Ok(vec![Vec::new(); bys.len()]);
         }
         let width = width_us.max(1);
         let (qf, qt) = agg::range_of(q.from_us, q.to_us);
@@ -1351,17 +1390,22 @@ impl EventStore for PgStore {
                 .collect()
         };
         let catalog = self.know(&client, catalog, &tally, false).await?;
-        let mut cells: HashMap<(u32, String), u64> = HashMap::new();
-        for ((b, _, series), n) in tally {
-            let Ok(b) = u32::try_from(b) else { continue };
-            if b >= buckets {
-                continue;
-            }
-            if let Some(label) = catalog.label(series, by) {
-                *cells.entry((b, label)).or_default() += n;
-            }
-        }
-        Ok(cells.into_iter().map(|((b, p), n)| (b, p, n)).collect())
+        Ok(bys
+            .iter()
+            .map(|by| {
+                let mut cells: HashMap<(u32, String), u64> = HashMap::new();
+                for ((b, _, series), n) in &tally {
+                    let Ok(b) = u32::try_from(*b) else { continue };
+                    if b >= buckets {
+                        continue;
+                    }
+                    if let Some(label) = catalog.label(*series, *by) {
+                        *cells.entry((b, label)).or_default() += n;
+                    }
+                }
+                cells.into_iter().map(|((b, p), n)| (b, p, n)).collect()
+            })
+            .collect())
     }
 
     async fn get(&self, uuid: &str) -> Result<Option<String>, StoreError> {
