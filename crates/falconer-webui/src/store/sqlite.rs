@@ -1706,24 +1706,44 @@ impl EventStore for SqliteStore {
     }
 
     async fn count_by(&self, q: &Query, by: GroupBy) -> Result<Vec<(String, u64)>, StoreError> {
+        Ok(self
+            .count_by_each(q, &[by])
+            .await?
+            .into_iter()
+            .next()
+            .unwrap_or_default())
+    }
+
+    async fn count_by_each(
+        &self,
+        q: &Query,
+        bys: &[GroupBy],
+    ) -> Result<Vec<Vec<(String, u64)>>, StoreError> {
         let q = q.clone();
+        let bys = bys.to_vec();
         self.read(move |reader| {
             let (from, to) = agg::range_of(q.from_us, q.to_us);
-            let by_host = by == GroupBy::Hostname;
+            // One read: per (host, series) when a grouping is by host, else per series.
+            let by_host = bys.contains(&GroupBy::Hostname);
             let tally = tally_of(reader, &q, from, to, by_host)?;
-            if by_host {
-                let mut per_host: HashMap<i64, u64> = HashMap::new();
-                for ((host, _), n) in tally {
+            let mut per_host: HashMap<i64, u64> = HashMap::new();
+            let mut per_series: HashMap<i64, u64> = HashMap::new();
+            for ((host, series), n) in tally {
+                *per_series.entry(series).or_default() += n;
+                if by_host {
                     *per_host.entry(host).or_default() += n;
                 }
-                Ok(reader.catalog.group_hosts(&per_host))
-            } else {
-                let mut per_series: HashMap<i64, u64> = HashMap::new();
-                for ((_, series), n) in tally {
-                    *per_series.entry(series).or_default() += n;
-                }
-                Ok(reader.catalog.group(&per_series, by))
             }
+            Ok(bys
+                .iter()
+                .map(|by| {
+                    if *by == GroupBy::Hostname {
+                        reader.catalog.group_hosts(&per_host)
+                    } else {
+                        reader.catalog.group(&per_series, *by)
+                    }
+                })
+                .collect())
         })
         .await
     }
@@ -1736,11 +1756,29 @@ impl EventStore for SqliteStore {
         width_us: i64,
         buckets: u32,
     ) -> Result<Vec<TimelineCell>, StoreError> {
+        Ok(self
+            .timeline_each(q, &[by], start_us, width_us, buckets)
+            .await?
+            .into_iter()
+            .next()
+            .unwrap_or_default())
+    }
+
+    async fn timeline_each(
+        &self,
+        q: &Query,
+        bys: &[TimelineBy],
+        start_us: i64,
+        width_us: i64,
+        buckets: u32,
+    ) -> Result<Vec<Vec<TimelineCell>>, StoreError> {
         let q = q.clone();
+        let bys = bys.to_vec();
         self.read(move |reader| {
             let width = width_us.max(1);
             let (qf, qt) = agg::range_of(q.from_us, q.to_us);
-            let mut cells: HashMap<(u32, String), u64> = HashMap::new();
+            // Events per (bucket, series), labelled per grouping at the end.
+            let mut per: HashMap<(u32, i64), u64> = HashMap::new();
             // Without an end, the last bucket also takes what is newer than the grid (alerts
             // from a clock ahead of ours, and those stored while this runs): the current
             // minute is then read from the counts, not from its events.
@@ -1759,9 +1797,7 @@ impl EventStore for SqliteStore {
                     }
                     let tally = tally_of(reader, &q, a, z, false)?;
                     for ((_, series), n) in tally {
-                        if let Some(label) = reader.catalog.label(series, by) {
-                            *cells.entry((b, label)).or_default() += n;
-                        }
+                        *per.entry((b, series)).or_default() += n;
                     }
                 }
             } else {
@@ -1775,7 +1811,6 @@ impl EventStore for SqliteStore {
                 let sel = reader.select(&q)?;
                 if !sel.is_empty() {
                     let terms = Terms::of(&q, reader.conn);
-                    let mut per: HashMap<(u32, i64), u64> = HashMap::new();
                     // The query's own matches (cached for the page's other counts).
                     for (id, series, _) in matches_of(reader, &q, &sel, &terms)?.iter() {
                         if *id < lo || *id >= hi {
@@ -1795,14 +1830,20 @@ impl EventStore for SqliteStore {
                     }
                     let series: Vec<i64> = per.keys().map(|k| k.1).collect();
                     reader.refresh(&series, &[])?;
-                    for ((b, series), n) in per {
-                        if let Some(label) = reader.catalog.label(series, by) {
-                            *cells.entry((b, label)).or_default() += n;
-                        }
-                    }
                 }
             }
-            Ok(cells.into_iter().map(|((b, p), n)| (b, p, n)).collect())
+            Ok(bys
+                .iter()
+                .map(|by| {
+                    let mut cells: HashMap<(u32, String), u64> = HashMap::new();
+                    for ((b, series), n) in &per {
+                        if let Some(label) = reader.catalog.label(*series, *by) {
+                            *cells.entry((*b, label)).or_default() += n;
+                        }
+                    }
+                    cells.into_iter().map(|((b, p), n)| (b, p, n)).collect()
+                })
+                .collect())
         })
         .await
     }
