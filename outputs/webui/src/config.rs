@@ -12,6 +12,11 @@ use crate::output::{Remote, StoreOutput};
 
 /// Alerts per store transaction at most.
 const MAX_BATCH: usize = 500;
+/// How long a batch waits to fill. Each transaction has a fixed cost (the word index writes
+/// a segment, the counts are updated): at a few hundred alerts/s, 500 ms instead of 50 ms
+/// saves about a fifth of the CPU per alert, and the UI shows an alert at most half a second
+/// later.
+const LINGER: Duration = Duration::from_millis(500);
 
 /// Configuration of one `webui` instance. `Debug` never shows a DSN.
 #[derive(Debug, Deserialize)]
@@ -77,8 +82,7 @@ impl OutputConfig for WebUiConfig {
     const BLOCK: &'static str = "webui";
     const ENABLED_BY: &'static [&'static str] = &["url"];
     const DESTINATION: &'static str = "webui";
-    const DEFAULTS: DeliveryDefaults =
-        DeliveryDefaults::batching(MAX_BATCH, 16 << 20, Duration::from_millis(50));
+    const DEFAULTS: DeliveryDefaults = DeliveryDefaults::batching(MAX_BATCH, 16 << 20, LINGER);
 
     fn delivery_defaults(&self) -> DeliveryDefaults {
         if self.url.trim().is_empty() {
