@@ -856,7 +856,7 @@ impl PgStore {
     /// admits: whole buckets from the counts, the rest from the events.
     async fn tally(
         &self,
-        client: &tokio_postgres::Client,
+        client: &mut deadpool_postgres::Object,
         ranges: &PlanArrays,
         sel: &Selection,
         by_host: bool,
@@ -916,7 +916,7 @@ impl PgStore {
             if sel.hosts.is_some() {
                 p.push(&hosts);
             }
-            add(client.query(&agg_sql, &p).await?);
+            add(self.hashed(client, per_host, &agg_sql, &p).await?);
         }
         if !ranges.raw_tag.is_empty() {
             let mut p: Vec<&(dyn ToSql + Sync)> =
@@ -924,7 +924,7 @@ impl PgStore {
             if sel.hosts.is_some() {
                 p.push(&hosts);
             }
-            add(client.query(&raw_sql, &p).await?);
+            add(self.hashed(client, per_host, &raw_sql, &p).await?);
         }
         Ok(out)
     }
@@ -962,7 +962,7 @@ impl PgStore {
     /// from the counts.
     async fn window(
         &self,
-        client: &tokio_postgres::Client,
+        client: &mut deadpool_postgres::Object,
         sel: &Selection,
         (from, to): (i64, i64),
         since: i64,
@@ -1048,6 +1048,28 @@ impl PgStore {
         }
     }
 
+    /// Runs a count's `sql`, when `large` (per host and series) in a transaction that makes
+    /// the planner group with a hash table. It cannot know how many rows a range of counts
+    /// holds (it guesses 40), so it sorted each range's rows to group them: 40 ms instead of
+    /// 24 for the 45,000 per-day counts of a week × host × series. Counts per series are
+    /// few; they skip the transaction's round trips.
+    async fn hashed(
+        &self,
+        client: &mut deadpool_postgres::Object,
+        large: bool,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<tokio_postgres::Row>, StoreError> {
+        if !large {
+            return Ok(client.query(sql, params).await?);
+        }
+        let tx = client.transaction().await?;
+        tx.batch_execute("SET LOCAL enable_sort = off").await?;
+        let rows = tx.query(sql, params).await?;
+        tx.commit().await?;
+        Ok(rows)
+    }
+
     /// Runs `sql` in a transaction that makes the planner read the word index (a bitmap of
     /// the matches) instead of walking the time index, when `indexed` (a term is looked up
     /// in it); as planned otherwise.
@@ -1076,7 +1098,7 @@ impl PgStore {
     /// without free-text terms, else from the matching events.
     async fn counts(
         &self,
-        client: &tokio_postgres::Client,
+        client: &mut deadpool_postgres::Object,
         q: &Query,
         by_host: bool,
     ) -> Result<(Arc<Catalog>, Tally), StoreError> {
@@ -1193,7 +1215,7 @@ impl EventStore for PgStore {
     async fn search(&self, q: &Query) -> Result<Page, StoreError> {
         let mut client = self.pool.get().await.map_err(pool_error)?;
         let matches = if q.terms.is_empty() {
-            let (_, tally) = self.counts(&client, q, false).await?;
+            let (_, tally) = self.counts(&mut client, q, false).await?;
             Matches::exact(tally.values().sum(), false)
         } else {
             self.matches_capped(&mut client, q).await?
@@ -1262,8 +1284,8 @@ impl EventStore for PgStore {
     }
 
     async fn count(&self, q: &Query) -> Result<u64, StoreError> {
-        let client = self.pool.get().await.map_err(pool_error)?;
-        let (_, tally) = self.counts(&client, q, false).await?;
+        let mut client = self.pool.get().await.map_err(pool_error)?;
+        let (_, tally) = self.counts(&mut client, q, false).await?;
         Ok(tally.values().sum())
     }
 
@@ -1281,10 +1303,10 @@ impl EventStore for PgStore {
         q: &Query,
         bys: &[GroupBy],
     ) -> Result<Vec<Vec<(String, u64)>>, StoreError> {
-        let client = self.pool.get().await.map_err(pool_error)?;
+        let mut client = self.pool.get().await.map_err(pool_error)?;
         // One read: per (host, series) when a grouping is by host, else per series.
         let by_host = bys.contains(&GroupBy::Hostname);
-        let (catalog, tally) = self.counts(&client, q, by_host).await?;
+        let (catalog, tally) = self.counts(&mut client, q, by_host).await?;
         let mut per_series: HashMap<i64, u64> = HashMap::new();
         let mut per_host: HashMap<i64, u64> = HashMap::new();
         for ((_, host, series), n) in tally {
@@ -1329,7 +1351,7 @@ impl EventStore for PgStore {
         width_us: i64,
         buckets: u32,
     ) -> Result<Vec<Vec<TimelineCell>>, StoreError> {
-        let client = self.pool.get().await.map_err(pool_error)?;
+        let mut client = self.pool.get().await.map_err(pool_error)?;
         let (catalog, sel) = self.select(&client, q).await?;
         if sel.is_empty() {
             return Ok(vec![Vec::new(); bys.len()]);
@@ -1352,7 +1374,7 @@ impl EventStore for PgStore {
                     ranges.add(i32::try_from(b).unwrap_or(i32::MAX), a, z);
                 }
             }
-            self.tally(&client, &ranges, &sel, false).await?
+            self.tally(&mut client, &ranges, &sel, false).await?
         } else {
             let end = start_us.saturating_add(width.saturating_mul(i64::from(buckets)));
             let (from, to) = (qf.max(start_us), if open_end { qt } else { qt.min(end) });
