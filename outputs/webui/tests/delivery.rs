@@ -13,9 +13,12 @@ use tokio_util::sync::CancellationToken;
 const WAIT: Duration = Duration::from_secs(20);
 
 fn sqlite_settings(dir: &std::path::Path) -> Value {
-    // The seed alerts are from 2024: keep them by age (retention by count only).
+    // The seed alerts are from 2024: keep them, and the counts of those not stored, by age.
+    // Without a `maxage`, retention drops counts older than 30 days as long as no event is
+    // that old, and its first pass could run between the counts' write and the events'
+    // (under load it did, and the counts were gone).
     json!({"store": {"path": dir.join("events.sqlite").display().to_string(),
-                     "retention": {"maxage": 0, "maxevents": 1000}}})
+                     "retention": {"maxage": "3650d", "maxevents": 1000}}})
 }
 
 async fn harness(settings: Value) -> DeliveryHarness {
