@@ -271,6 +271,14 @@ async fn a_burst_into_a_full_queue_is_counted_dead_lettered_and_bounded() {
         dropped,
     )
     .await;
+    // The count comes when a dead letter is handed to the writer thread; the file gets it
+    // at the thread's next write and sync. Wait for that before the kill below.
+    for _ in 0..100 {
+        if dead_letter_uuids(&dir.0).len() as f64 >= dropped {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     // Memory stays bounded: well under what 3000 queued alerts plus their copies would take.
     let status = std::fs::read_to_string(format!("/proc/{}/status", f.pid())).unwrap_or_default();
     let rss_kib: u64 = status
