@@ -161,21 +161,22 @@ pub trait EventStore: Send + Sync + 'static {
 
     /// Matching events per value of `by`, most frequent first. For tags, each tag of an
     /// event counts once.
-    async fn count_by(&self, q: &Query, by: GroupBy) -> Result<Vec<(String, u64)>, StoreError>;
+    async fn count_by(&self, q: &Query, by: GroupBy) -> Result<Vec<(String, u64)>, StoreError> {
+        Ok(self
+            .count_by_each(q, &[by])
+            .await?
+            .into_iter()
+            .next()
+            .unwrap_or_default())
+    }
 
-    /// [`EventStore::count_by`] for each of `bys`, in their order. A store that reads the
-    /// same counts for every grouping reads them once.
+    /// [`EventStore::count_by`] for each of `bys`, in their order, from one read of the
+    /// counts.
     async fn count_by_each(
         &self,
         q: &Query,
         bys: &[GroupBy],
-    ) -> Result<Vec<Vec<(String, u64)>>, StoreError> {
-        let mut out = Vec::with_capacity(bys.len());
-        for by in bys {
-            out.push(self.count_by(q, *by).await?);
-        }
-        Ok(out)
-    }
+    ) -> Result<Vec<Vec<(String, u64)>>, StoreError>;
 
     /// Matching events in `[start, start + width × buckets)` per bucket and priority. When
     /// `q` has no end (`to`), the last bucket also counts matching events newer than the
@@ -199,10 +200,17 @@ pub trait EventStore: Send + Sync + 'static {
         start_us: i64,
         width_us: i64,
         buckets: u32,
-    ) -> Result<Vec<TimelineCell>, StoreError>;
+    ) -> Result<Vec<TimelineCell>, StoreError> {
+        Ok(self
+            .timeline_each(q, &[by], start_us, width_us, buckets)
+            .await?
+            .into_iter()
+            .next()
+            .unwrap_or_default())
+    }
 
-    /// [`EventStore::timeline_by`] for each of `bys`, in their order. A store that reads the
-    /// same counts for every grouping reads them once.
+    /// [`EventStore::timeline_by`] for each of `bys`, in their order, from one read of the
+    /// counts.
     async fn timeline_each(
         &self,
         q: &Query,
@@ -210,16 +218,7 @@ pub trait EventStore: Send + Sync + 'static {
         start_us: i64,
         width_us: i64,
         buckets: u32,
-    ) -> Result<Vec<Vec<TimelineCell>>, StoreError> {
-        let mut out = Vec::with_capacity(bys.len());
-        for by in bys {
-            out.push(
-                self.timeline_by(q, *by, start_us, width_us, buckets)
-                    .await?,
-            );
-        }
-        Ok(out)
-    }
+    ) -> Result<Vec<Vec<TimelineCell>>, StoreError>;
 
     /// One event's JSON by UUID.
     async fn get(&self, uuid: &str) -> Result<Option<String>, StoreError>;

@@ -1289,15 +1289,6 @@ impl EventStore for PgStore {
         Ok(tally.values().sum())
     }
 
-    async fn count_by(&self, q: &Query, by: GroupBy) -> Result<Vec<(String, u64)>, StoreError> {
-        Ok(self
-            .count_by_each(q, &[by])
-            .await?
-            .into_iter()
-            .next()
-            .unwrap_or_default())
-    }
-
     async fn count_by_each(
         &self,
         q: &Query,
@@ -1325,22 +1316,6 @@ impl EventStore for PgStore {
                 }
             })
             .collect())
-    }
-
-    async fn timeline_by(
-        &self,
-        q: &Query,
-        by: TimelineBy,
-        start_us: i64,
-        width_us: i64,
-        buckets: u32,
-    ) -> Result<Vec<TimelineCell>, StoreError> {
-        Ok(self
-            .timeline_each(q, &[by], start_us, width_us, buckets)
-            .await?
-            .into_iter()
-            .next()
-            .unwrap_or_default())
     }
 
     async fn timeline_each(
