@@ -346,6 +346,12 @@ def sink_total(ports: list[int]) -> int:
     return sum(get_json(f"http://{LOOPBACK}:{p}/count")["requests"] for p in ports)
 
 
+def last_arrival(ports: list[int]) -> float | None:
+    """Wall-clock time (s since the epoch) of the last request any of the sinks accepted."""
+    last = max(get_json(f"http://{LOOPBACK}:{p}/count").get("last_us", 0) for p in ports)
+    return last / 1e6 if last else None
+
+
 def drain(ports: list[int], expected: int | None, limit: float = 10.0) -> tuple[int, float]:
     """Polls the sinks until their total stops moving (or `limit` seconds).
 
@@ -431,6 +437,7 @@ def run_once(env: Env, scenario: str, conns: int, rep: int, sinks: int | None = 
         own = [server, *sinks]
         noise0 = _noise_sample(own)
         cpu0 = proc_cpu_seconds(server.pid)
+        started = time.time()
         wrk = run_wrk(env, port, conns)
         other_cpu = _other_cpu(noise0, _noise_sample(own))
         if not server.alive():
@@ -449,8 +456,16 @@ def run_once(env: Env, scenario: str, conns: int, rep: int, sinks: int | None = 
 
         delivered = None
         drain_s = 0.0
+        # What arrived is divided by the time it took to arrive: from the start of the load
+        # to the last arrival at a sink (never less than the load's duration). A server that
+        # accepts faster than it delivers and finishes after the load is not credited with
+        # the deliveries of its drain as if they had happened during the load.
+        window = dur
         if sink_ports:
             delivered, drain_s = drain(sink_ports, expected, limit=env.drain_limit)
+            last = last_arrival(sink_ports)
+            if last is not None:
+                window = max(dur, last - started)
         if scenario == "forward":
             server_stats = get_json(f"http://{LOOPBACK}:{port}/stats")  # after drain
 
@@ -483,7 +498,8 @@ def run_once(env: Env, scenario: str, conns: int, rep: int, sinks: int | None = 
             non2xx=wrk["non2xx"],
             socket_errors=sum(v for k, v in wrk["errors"].items() if k != "status"),
             delivered=delivered,
-            delivered_rps=None if delivered is None else delivered / dur,
+            delivered_rps=None if delivered is None else delivered / window,
+            delivery_s=round(window, 3),
             drops=drops,
             metrics_dropped=metrics_dropped,
             drain_s=round(drain_s, 2),
@@ -510,7 +526,7 @@ def run_once(env: Env, scenario: str, conns: int, rep: int, sinks: int | None = 
 # Aggregation and report
 # --------------------------------------------------------------------------- #
 
-METRICS = ["accepted_rps", "delivered_rps", "cpu_us_per_req", "p50_ms", "p99_ms", "rss_mib", "non2xx",
+METRICS = ["accepted_rps", "delivered_rps", "delivery_s", "cpu_us_per_req", "p50_ms", "p99_ms", "rss_mib", "non2xx",
            "other_cpu_pct"]
 
 
@@ -545,6 +561,8 @@ def delivered_cell(a: dict) -> str:
     if a["delivered_rps"] is None:
         return "—"
     cell = fmt(a["delivered_rps"])
+    if a.get("delivery_s"):
+        cell += f" in {a['delivery_s']:.2f} s"
     if a["drops"]:
         cell += f" (DROPS {a['drops']:,})"
     return cell
@@ -1017,7 +1035,7 @@ def run_down(env: Env, opts: argparse.Namespace, rep: int) -> dict:
 # Delivery suite: aggregation and report
 # --------------------------------------------------------------------------- #
 
-DELIVERY_METRICS = ["accepted_rps", "delivered_rps", "cpu_us_per_event", "p50_ms", "p99_ms", "rss_mib",
+DELIVERY_METRICS = ["accepted_rps", "delivered_rps", "delivery_s", "cpu_us_per_event", "p50_ms", "p99_ms", "rss_mib",
                     "non2xx", "other_cpu_pct"]
 
 

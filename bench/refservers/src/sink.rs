@@ -1,7 +1,9 @@
 //! `sink` mode: a fast counting HTTP sink.
 //!
 //! `POST <any path>` → `200`, counting the request and its body bytes;
-//! `GET /count` → `{"requests":N,"bytes":N,"rejected":N,"alerts":N,"unique":N}`;
+//! `GET /count` → `{"requests":N,"bytes":N,"rejected":N,"alerts":N,"unique":N,"last_us":N}`,
+//! where `last_us` is the wall-clock time (µs since the Unix epoch) of the last accepted POST
+//! (0 before the first), so a harness can divide what arrived by the time it took to arrive;
 //! `POST /reset` zeroes everything.
 //!
 //! * `--fail-every N` answers every Nth POST (by arrival order) with `500`
@@ -47,6 +49,8 @@ pub struct Counters {
     alerts: AtomicU64,
     /// Distinct `uuid` values in accepted bodies (with `--unique`).
     uuids: Mutex<HashSet<Box<[u8]>>>,
+    /// Wall-clock µs since the Unix epoch of the last accepted POST or bus message.
+    last_us: AtomicU64,
 }
 
 impl Counters {
@@ -54,12 +58,13 @@ impl Counters {
     fn snapshot(&self) -> String {
         let unique = self.uuids.lock().map_or(0, |s| s.len());
         format!(
-            r#"{{"requests":{},"bytes":{},"rejected":{},"alerts":{},"unique":{}}}"#,
+            r#"{{"requests":{},"bytes":{},"rejected":{},"alerts":{},"unique":{},"last_us":{}}}"#,
             self.requests.load(Ordering::Relaxed),
             self.bytes.load(Ordering::Relaxed),
             self.rejected.load(Ordering::Relaxed),
             self.alerts.load(Ordering::Relaxed),
             unique,
+            self.last_us.load(Ordering::Relaxed),
         )
     }
 
@@ -71,6 +76,7 @@ impl Counters {
             &self.bytes,
             &self.rejected,
             &self.alerts,
+            &self.last_us,
         ] {
             c.store(0, Ordering::Relaxed);
         }
@@ -82,8 +88,17 @@ impl Counters {
     /// Records one message taken from a bus: a request, its bytes and its uuids.
     pub fn record_message(&self, body: &[u8]) {
         self.record_uuids(body);
-        self.bytes.fetch_add(body.len() as u64, Ordering::Relaxed);
+        self.accepted(body.len());
+    }
+
+    /// Counts one accepted request (or message) of `len` body bytes and its arrival time.
+    fn accepted(&self, len: usize) {
+        self.bytes.fetch_add(len as u64, Ordering::Relaxed);
         self.requests.fetch_add(1, Ordering::Relaxed);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_micros() as u64);
+        self.last_us.fetch_max(now, Ordering::Relaxed);
     }
 
     /// Records the uuids of an accepted body.
@@ -173,10 +188,7 @@ pub async fn run(addr: SocketAddr, cfg: Config) -> std::io::Result<()> {
                         if cfg.unique {
                             counters.record_uuids(&body);
                         }
-                        counters
-                            .bytes
-                            .fetch_add(body.len() as u64, Ordering::Relaxed);
-                        counters.requests.fetch_add(1, Ordering::Relaxed);
+                        counters.accepted(body.len());
                         match cfg.reply_body {
                             Some(reply) => json(reply.to_owned()),
                             None => empty(StatusCode::OK),

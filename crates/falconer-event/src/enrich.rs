@@ -213,10 +213,16 @@ fn apply_output_format(alert: &mut Alert, format: &str, custom: &str, templated:
 /// over 512 bytes is cut to 507 bytes + `[...]`, and the same cut is made inside `output`.
 ///
 /// The size is computed without rendering the JSON: the payload is rendered once, when an
-/// output first asks for it (outputs that send their own format never do).
+/// output first asks for it (outputs that send their own format never do). It is computed
+/// only when some string field is long enough to be cut: otherwise the rule changes nothing,
+/// whatever the size.
 fn truncate_long_fields(alert: &mut Alert) {
     alert.invalidate_json();
-    if alert.json_len() <= TRUNCATE_ABOVE_BYTES {
+    let cuttable = alert
+        .output_fields
+        .values()
+        .any(|v| matches!(v, Value::String(s) if s.len() > TRUNCATE_FIELD_BYTES));
+    if !cuttable || alert.json_len() <= TRUNCATE_ABOVE_BYTES {
         return;
     }
     let mut replacements = Vec::new();

@@ -3,12 +3,15 @@
 //! graceful stop.
 
 use std::convert::Infallible;
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use falconer_metrics::ConnectionClose;
+use futures_util::stream::{FuturesUnordered, StreamExt};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
@@ -242,7 +245,7 @@ async fn drive<I>(
     tokio::pin!(conn);
     let settings = shared.settings;
     let state = &admission.state;
-    let mut draining = false;
+    let mut signals = Signals::new(shared, admission);
     // Woken at least this often: the deadline that applies changes with the connection's
     // state (a served request turns the header deadline into the idle one).
     let period = settings.header_timeout.min(settings.idle_timeout);
@@ -255,12 +258,10 @@ async fn drive<I>(
                 }
                 return;
             }
-            () = admission.evicted.cancelled() => return,
-            () = shared.force.cancelled() => return,
-            () = shared.stop.cancelled(), if !draining => {
-                conn.as_mut().graceful_shutdown();
-                draining = true;
-            }
+            Some(signal) = signals.next() => match signal {
+                Signal::Evicted | Signal::Force => return,
+                Signal::Stop => conn.as_mut().graceful_shutdown(),
+            },
             () = tokio::time::sleep_until(check) => {
                 let now = Instant::now();
                 let (deadline, reason) = if !state.served() {
@@ -284,6 +285,49 @@ async fn drive<I>(
                 check = deadline.min(now + period);
             }
         }
+    }
+}
+
+/// What ends or drains a connection from outside.
+#[derive(Clone, Copy, Debug)]
+enum Signal {
+    /// The pool gave the connection's place to a new one.
+    Evicted,
+    /// The listener is stopping: finish the request in progress, take no more.
+    Stop,
+    /// The drain is over.
+    Force,
+}
+
+/// A connection's three signals, each a future of its own in a [`FuturesUnordered`], so
+/// that the connection's task, woken for every read and write, polls them only when one of
+/// them was woken (not three cancellation tokens, each behind its lock, per wake-up).
+struct Signals<'a> {
+    pending: FuturesUnordered<Pin<Box<dyn Future<Output = Signal> + Send + 'a>>>,
+}
+
+impl<'a> Signals<'a> {
+    fn new(shared: &'a Shared, admission: &'a Admission) -> Self {
+        let pending: FuturesUnordered<Pin<Box<dyn Future<Output = Signal> + Send + 'a>>> =
+            FuturesUnordered::new();
+        pending.push(Box::pin(async {
+            admission.evicted.cancelled().await;
+            Signal::Evicted
+        }));
+        pending.push(Box::pin(async {
+            shared.stop.cancelled().await;
+            Signal::Stop
+        }));
+        pending.push(Box::pin(async {
+            shared.force.cancelled().await;
+            Signal::Force
+        }));
+        Signals { pending }
+    }
+
+    /// The next signal; `None` once all three have come.
+    async fn next(&mut self) -> Option<Signal> {
+        self.pending.next().await
     }
 }
 
