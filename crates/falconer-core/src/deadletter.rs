@@ -83,7 +83,13 @@ pub fn read_dead_letters(
 enum Message {
     Line(Vec<u8>),
     Flush(oneshot::Sender<()>),
+    /// Runs once the lines before it are written and synced.
+    Then(AfterKept),
 }
+
+/// What to do once an output's dead letters are on disk (a spooled output forgets them in
+/// its spool only then).
+pub type AfterKept = Box<dyn FnOnce() + Send>;
 
 /// Where dead letters go: the file, another output, or (when disabled) only the metrics and
 /// the log.
@@ -197,7 +203,26 @@ impl DeadLetters {
         attempts: u32,
         error: &str,
     ) {
+        self.give_up_then(metrics, alerts, reason, attempts, error, None);
+    }
+
+    /// [`DeadLetters::give_up`], then `then` once the dead letters written to the file are
+    /// synced (at once when none went to the file). When a write or sync fails, or the store
+    /// stops first, `then` never runs: a spooled output keeps the alerts in its spool, to be
+    /// delivered again at the next start (twice, at worst; never lost).
+    pub fn give_up_then(
+        &self,
+        metrics: &OutputMetrics,
+        alerts: &[Arc<Alert>],
+        reason: DropReason,
+        attempts: u32,
+        error: &str,
+        then: Option<AfterKept>,
+    ) {
         if alerts.is_empty() {
+            if let Some(then) = then {
+                then();
+            }
             return;
         }
         let count = alerts.len() as u64;
@@ -211,13 +236,22 @@ impl DeadLetters {
             error: error.to_owned(),
         };
         let mut kept = 0u64;
+        let mut filed = false;
         for alert in alerts {
-            if self.keep(&meta, alert) {
-                kept += 1;
+            match self.keep(&meta, alert) {
+                Kept::Filed => {
+                    kept += 1;
+                    filed = true;
+                }
+                Kept::Redirected => kept += 1,
+                Kept::Not => {}
             }
         }
         if kept > 0 {
             metrics.dead_lettered(kept, reason);
+        }
+        if let Some(then) = then {
+            self.after_filed(filed, then);
         }
         if let Some(suppressed) = self.throttle(&meta.output).check() {
             let uuids: Vec<&str> = alerts.iter().map(|a| a.uuid.as_str()).collect();
@@ -245,20 +279,37 @@ impl DeadLetters {
             .clone()
     }
 
-    fn keep(&self, meta: &DeadLetterMeta, alert: &Arc<Alert>) -> bool {
+    /// Runs `then` after the file's next sync when `filed` (some line went to the writer),
+    /// else at once. A writer that cannot take the request (its backlog full, or gone) has
+    /// not taken the lines before it either: they were counted as write errors, and `then`
+    /// runs at once, as for a store without a file.
+    fn after_filed(&self, filed: bool, then: AfterKept) {
+        let unsent = match (&self.file, filed) {
+            (Some(file), true) => match file.try_send(Message::Then(then)) {
+                Ok(()) => return,
+                Err(TrySendError::Full(m) | TrySendError::Disconnected(m)) => m,
+            },
+            _ => Message::Then(then),
+        };
+        if let Message::Then(then) = unsent {
+            then();
+        }
+    }
+
+    fn keep(&self, meta: &DeadLetterMeta, alert: &Arc<Alert>) -> Kept {
         if let Some(r) = self.redirect.load().as_ref() {
             if r.output != meta.output {
                 let depth = r.metrics.queue_depth.get();
                 let queued = Queued::new(alert.clone(), Instant::now(), depth);
                 r.metrics.queue_depth.inc();
                 if r.queue.try_send(queued).is_ok() {
-                    return true;
+                    return Kept::Redirected;
                 }
                 r.metrics.queue_depth.dec();
             }
         }
         let Some(file) = &self.file else {
-            return false;
+            return Kept::Not;
         };
         // Serializing a struct of strings and a number cannot fail.
         let mut line = serde_json::to_vec(meta).unwrap_or_default();
@@ -267,10 +318,10 @@ impl DeadLetters {
         line.extend_from_slice(alert.to_json());
         line.extend_from_slice(b"}\n");
         match file.try_send(Message::Line(line)) {
-            Ok(()) => true,
+            Ok(()) => Kept::Filed,
             Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
                 self.write_errors.inc();
-                false
+                Kept::Not
             }
         }
     }
@@ -288,6 +339,16 @@ impl DeadLetters {
             let _ = rx.await;
         }
     }
+}
+
+/// Where one dead letter went.
+enum Kept {
+    /// Handed to the file's writer thread.
+    Filed,
+    /// Queued for the dead-letter output.
+    Redirected,
+    /// Nowhere (no file, or the writer's backlog is full): counted as a write error.
+    Not,
 }
 
 /// The writer thread's file with size-based rotation.
@@ -315,15 +376,19 @@ impl FileWriter {
     fn run(mut self, rx: Receiver<Message>) {
         while let Ok(first) = rx.recv() {
             let mut flushes = Vec::new();
+            let mut thens = Vec::new();
+            let mut failed = false;
             let mut next = Some(first);
             while let Some(message) = next.take() {
                 match message {
                     Message::Line(line) => {
                         if let Err(e) = self.write(&line) {
                             error!(path = %self.path.display(), error = %e, "Cannot write a dead letter.");
+                            failed = true;
                         }
                     }
                     Message::Flush(done) => flushes.push(done),
+                    Message::Then(then) => thens.push(then),
                 }
                 next = rx.try_recv().ok();
             }
@@ -333,6 +398,13 @@ impl FileWriter {
                 .and_then(|()| self.out.get_ref().sync_data())
             {
                 error!(path = %self.path.display(), error = %e, "Cannot sync the dead-letter file.");
+                failed = true;
+            }
+            // Before the flushes answer: a flush waits for what the synced lines release.
+            if !failed {
+                for then in thens {
+                    then();
+                }
             }
             for done in flushes {
                 let _ = done.send(());

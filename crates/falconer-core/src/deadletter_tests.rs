@@ -98,3 +98,64 @@ async fn a_disabled_store_still_counts() {
     ));
     assert!(!text.contains("falconer_output_dead_letters_total{"));
 }
+
+/// What a spooled output does after giving up: its `then` runs only once the dead letters are
+/// in the file, and at once when nothing went to a file.
+#[tokio::test]
+async fn then_runs_once_the_dead_letters_are_in_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (m, _) = falconer_metrics::Metrics::new(&[]).unwrap();
+    let store =
+        DeadLetters::open(dir.path(), 1 << 20, 2, m.dead_letter_write_errors().clone()).unwrap();
+    let path = dir.path().join(DEAD_LETTER_FILE);
+    let alerts = [alert("one"), alert("two"), alert("three")];
+    let (seen_tx, seen_rx) = std::sync::mpsc::channel();
+    let file = path.clone();
+    store.give_up_then(
+        &output_metrics(&m),
+        &alerts,
+        DropReason::RetriesExhausted,
+        5,
+        "connection refused",
+        Some(Box::new(move || {
+            // What the file holds when the spool would forget the alerts.
+            let held: Vec<String> = read_dead_letters(&file)
+                .map(|records| {
+                    records
+                        .filter_map(Result::ok)
+                        .map(|r| r.meta.reason.clone() + "/" + r.alert.get())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let _ = seen_tx.send(held);
+        })),
+    );
+    let held = seen_rx
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("then ran");
+    assert_eq!(held.len(), 3, "{held:?}");
+    for (line, a) in held.iter().zip(&alerts) {
+        assert_eq!(
+            line.as_bytes(),
+            [b"retries_exhausted/".as_slice(), a.to_json()].concat()
+        );
+    }
+
+    // Nothing for a file: no file kept, and no alerts.
+    let disabled = DeadLetters::disabled(m.dead_letter_write_errors().clone());
+    let ran = Arc::new(std::sync::atomic::AtomicU32::new(0));
+    for (store, alerts) in [(&disabled, &alerts[..1]), (&store, &[][..])] {
+        let counter = ran.clone();
+        store.give_up_then(
+            &output_metrics(&m),
+            alerts,
+            DropReason::Rejected,
+            1,
+            "400",
+            Some(Box::new(move || {
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            })),
+        );
+    }
+    assert_eq!(ran.load(std::sync::atomic::Ordering::SeqCst), 2);
+}

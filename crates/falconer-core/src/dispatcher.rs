@@ -612,6 +612,9 @@ impl Dispatcher {
                 }
             }
         }
+        // Spooled outputs forget what they gave up only once its dead letters are synced:
+        // those acknowledgements reach the spools before they close.
+        self.dead.flush().await;
         for lane in &table.lanes {
             lane.metrics.up.set(0);
             lane.alive.store(false, Ordering::SeqCst);

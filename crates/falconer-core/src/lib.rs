@@ -24,7 +24,7 @@ mod worker;
 pub use breaker::{Admission, Breaker};
 pub use choice::{choice_index, not_one_of, Choice, Choices};
 pub use deadletter::{
-    read_dead_letters, DeadLetterError, DeadLetterMeta, DeadLetterRecord, DeadLetters,
+    read_dead_letters, AfterKept, DeadLetterError, DeadLetterMeta, DeadLetterRecord, DeadLetters,
     DEAD_LETTER_FILE,
 };
 pub use dispatcher::{

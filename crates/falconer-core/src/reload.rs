@@ -123,6 +123,8 @@ impl Dispatcher {
                 if let Some(handle) = take_worker(&mut workers, lane.id) {
                     let _ = handle.await;
                 }
+                // What it gave up is forgotten by the spool once its dead letters are synced.
+                self.dead.flush().await;
                 if let Intake::Spool(spool) = &lane.intake {
                     if let Err(e) = spool.close().await {
                         error!(output = %lane.name, error = %e, "Cannot sync the spool handed over.");
@@ -223,6 +225,8 @@ impl Retiring {
             let _ = worker.await;
         }
         if let Some(spool) = &self.spool {
+            // What it gave up is forgotten by the spool once its dead letters are synced.
+            self.dead.flush().await;
             if let Err(e) = spool.close().await {
                 error!(output = %self.name, error = %e, "Cannot sync the spool of a retired output.");
             }

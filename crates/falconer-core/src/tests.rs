@@ -676,6 +676,45 @@ async fn the_spool_delivers_and_replays_what_was_left_after_a_restart() {
 }
 
 #[tokio::test]
+async fn a_spooled_output_forgets_what_it_gave_up_once_the_dead_letters_are_kept() {
+    let env = Env::new();
+    let mut settings = common("", 100, OverflowPolicy::Drop);
+    settings.spool.enabled = true;
+    settings.breaker.failures = 0;
+    // The destination refuses every alert for good: each becomes a dead letter.
+    let refusing = scripted(Script::Fail(400));
+    let d = env.launch(vec![built("durable", refusing.clone(), settings.clone())]);
+    for i in 0..12 {
+        assert_eq!(
+            d.dispatch(alert(Priority::Error, &format!("r{i}")))
+                .await
+                .queued,
+            1
+        );
+    }
+    until_async(|| async { env.dead_letters().await.len() == 12 }).await;
+    let letters = env.dead_letters().await;
+    assert!(letters
+        .iter()
+        .all(|l| l.0 == "durable" && l.1 == "rejected"));
+    // Once the dead letters are synced, the spool lets the alerts go.
+    until_async(|| async {
+        env.text()
+            .contains(r#"falconer_output_spool_bytes{kind="scripted",output="durable"} 0"#)
+    })
+    .await;
+    let report = d.shutdown(Duration::from_millis(200)).await;
+    assert!(report.undelivered.is_empty(), "{:?}", report.undelivered);
+    drop(d);
+    // The next start replays nothing: they are dead letters, not pending alerts.
+    let ok = scripted(Script::Accept);
+    let d = env.launch(vec![built("durable", ok.clone(), settings)]);
+    settle(&d).await;
+    assert!(ok.received.lock().await.is_empty());
+    assert_eq!(env.dead_letters().await.len(), 12);
+}
+
+#[tokio::test]
 async fn a_full_spool_applies_the_overflow_policy() {
     let env = Env::new();
     let mut lossy = common("", 100, OverflowPolicy::Drop);

@@ -22,7 +22,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, warn, Instrument};
 
 use crate::breaker::Breaker;
-use crate::deadletter::DeadLetters;
+use crate::deadletter::{AfterKept, DeadLetters};
 use crate::error::SendError;
 use crate::held::Queued;
 use crate::output::Output;
@@ -179,13 +179,24 @@ impl Settle {
     fn give_up(&mut self, envelopes: Vec<Envelope>, reason: DropReason, error: &str) {
         let alerts: Vec<Arc<Alert>> = envelopes.iter().map(|e| e.alert.clone()).collect();
         let delivery = &self.delivery;
-        delivery
-            .dead
-            .give_up(&delivery.metrics, &alerts, reason, self.attempts, error);
+        // A spooled output forgets the alerts in its spool only once their dead letters are
+        // on disk: a crash in between keeps them twice, never loses them.
+        let forget: Option<AfterKept> = delivery.spool.as_ref().map(|spool| {
+            let spool = spool.clone();
+            let seqs: Vec<u64> = envelopes.iter().filter_map(|e| e.seq).collect();
+            Box::new(move || spool.ack(seqs)) as AfterKept
+        });
+        delivery.dead.give_up_then(
+            &delivery.metrics,
+            &alerts,
+            reason,
+            self.attempts,
+            error,
+            forget,
+        );
         if !alerts.is_empty() {
             delivery.output.dropped(&alerts, reason.label());
         }
-        self.ack(&envelopes);
     }
 
     fn ack(&self, envelopes: &[Envelope]) {
