@@ -207,9 +207,11 @@ impl DeadLetters {
     }
 
     /// [`DeadLetters::give_up`], then `then` once the dead letters written to the file are
-    /// synced (at once when none went to the file). When a write or sync fails, or the store
-    /// stops first, `then` never runs: a spooled output keeps the alerts in its spool, to be
-    /// delivered again at the next start (twice, at worst; never lost).
+    /// synced (at once when none had to go to the file: no alerts, no file kept, or all
+    /// taken by the dead-letter output). When a letter cannot be handed to the writer (its
+    /// backlog is full), a write or sync fails, or the store stops first, `then` never runs:
+    /// a spooled output keeps the alerts in its spool, to be delivered again at the next
+    /// start (twice, at worst; never lost).
     pub fn give_up_then(
         &self,
         metrics: &OutputMetrics,
@@ -237,6 +239,7 @@ impl DeadLetters {
         };
         let mut kept = 0u64;
         let mut filed = false;
+        let mut unwritten = false;
         for alert in alerts {
             match self.keep(&meta, alert) {
                 Kept::Filed => {
@@ -244,14 +247,16 @@ impl DeadLetters {
                     filed = true;
                 }
                 Kept::Redirected => kept += 1,
-                Kept::Not => {}
+                Kept::Not => unwritten |= self.file.is_some(),
             }
         }
         if kept > 0 {
             metrics.dead_lettered(kept, reason);
         }
         if let Some(then) = then {
-            self.after_filed(filed, then);
+            if !unwritten {
+                self.after_filed(filed, then);
+            }
         }
         if let Some(suppressed) = self.throttle(&meta.output).check() {
             let uuids: Vec<&str> = alerts.iter().map(|a| a.uuid.as_str()).collect();
@@ -280,19 +285,14 @@ impl DeadLetters {
     }
 
     /// Runs `then` after the file's next sync when `filed` (some line went to the writer),
-    /// else at once. A writer that cannot take the request (its backlog full, or gone) has
-    /// not taken the lines before it either: they were counted as write errors, and `then`
-    /// runs at once, as for a store without a file.
+    /// else at once. When the writer cannot take it (its backlog full, or gone), `then` never
+    /// runs: its lines may not reach the disk.
     fn after_filed(&self, filed: bool, then: AfterKept) {
-        let unsent = match (&self.file, filed) {
-            (Some(file), true) => match file.try_send(Message::Then(then)) {
-                Ok(()) => return,
-                Err(TrySendError::Full(m) | TrySendError::Disconnected(m)) => m,
-            },
-            _ => Message::Then(then),
-        };
-        if let Message::Then(then) = unsent {
-            then();
+        match (&self.file, filed) {
+            (Some(file), true) => {
+                let _ = file.try_send(Message::Then(then));
+            }
+            _ => then(),
         }
     }
 
