@@ -3,10 +3,13 @@
 //! Records (opaque payload bytes) are appended to a log of segment files in the spool
 //! directory (format: the `log` module); each record belongs to one output's **lane** and
 //! gets that lane's next sequence number. One writer thread owns every write: it takes all appends
-//! waiting at that moment, for every lane, writes their frames with one `write` and one
-//! `fdatasync` (group commit), then answers every append at once. An alert for three spooled
-//! outputs is three frames in one write and one sync, not three databases and three syncs.
-//! An append is answered only after its data is durable.
+//! waiting at that moment, for every lane, and writes their frames with one `write` (group
+//! commit). Syncer threads make the groups durable with `fdatasync`, up to three at once, and
+//! each group is answered once it is synced and every older group is answered (the `sync`
+//! module). An alert for three spooled outputs is three frames in one write and one sync, not
+//! three databases and three syncs. An append is answered only after its data is durable.
+//! The spool's threads run under `SCHED_BATCH`: an append does not preempt the ingest thread
+//! that made it, so the appends of a burst gather into one group.
 //!
 //! Acknowledgements cost no disk write: they move the lane's read cursor in memory, saved at
 //! most once a second (the `cursor` module). A segment file is deleted once every record in
@@ -40,6 +43,7 @@ mod lanes;
 mod legacy;
 mod log;
 mod state;
+mod sync;
 mod writer;
 
 use std::fs::{File, OpenOptions};
@@ -170,6 +174,8 @@ impl<T: Send + 'static> Log<T> {
         let acks: Acks = Arc::new(Mutex::new(Vec::new()));
         let appends: Appends<T> = Arc::new(Mutex::new(Vec::new()));
         let disk = Arc::new(AtomicU64::new(disk));
+        let (pipeline, syncers) = sync::Pipeline::start(shared.clone())
+            .map_err(|e| SpoolError::Storage(format!("cannot start the syncer threads: {e}")))?;
         let mut writer = Writer {
             dir: dir.to_owned(),
             shared: shared.clone(),
@@ -180,6 +186,10 @@ impl<T: Send + 'static> Log<T> {
             broken: false,
             disk: disk.clone(),
             last_sync: Instant::now(),
+            pipeline,
+            syncers,
+            assigned: std::collections::HashMap::new(),
+            sync_files: None,
         };
         for name in outputs {
             let id = lock(&shared)

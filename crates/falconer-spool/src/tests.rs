@@ -414,3 +414,38 @@ async fn records_of_the_earlier_redb_spool_are_moved_into_the_log() {
     assert_eq!(spool.read(1, 10).unwrap().len(), 3);
     spool.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_failed_sync_fails_every_append_in_flight_and_the_next_segment_numbers_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let spool_dir = dir.path().join("spool");
+    std::fs::create_dir_all(&spool_dir).unwrap();
+    // The syncers' descriptors of the first segment fail every sync.
+    std::fs::write(spool_dir.join("fail-syncs"), b"").unwrap();
+    let (log, spool, _hot) = open(dir.path(), 1 << 20);
+    let answers: Vec<_> = (0..20)
+        .map(|i| {
+            spool
+                .append(Bytes::from(format!("lost-{i}")), "x")
+                .expect("room")
+        })
+        .collect();
+    for answer in answers {
+        let result = answer.await.expect("answered");
+        assert!(matches!(result, Err(SpoolError::Storage(_))), "{result:?}");
+    }
+    assert_eq!(spool.used(), 0);
+    std::fs::remove_file(spool_dir.join("fail-syncs")).unwrap();
+    // A new segment, numbered from the last record kept.
+    assert_eq!(append(&spool, "kept-1", "a").await, 1);
+    assert_eq!(append(&spool, "kept-2", "b").await, 2);
+    assert_eq!(spool.used(), 12);
+    spool.close().await.unwrap();
+    drop((spool, log));
+    let (_log, spool, _hot) = open(dir.path(), 1 << 20);
+    assert_eq!(
+        payloads(spool.read(1, 10).unwrap()),
+        [(1, "kept-1"), (2, "kept-2")]
+    );
+    assert_eq!(spool.used(), 12);
+}
