@@ -4,7 +4,7 @@
 //! directory (format: the `log` module); each record belongs to one output's **lane** and
 //! gets that lane's next sequence number. One writer thread owns every write: it takes all appends
 //! waiting at that moment, for every lane, and writes their frames with one `write` (group
-//! commit). Syncer threads make the groups durable with `fdatasync`, up to three at once, and
+//! commit). Syncer threads make the groups durable with `fdatasync`, two at once, and
 //! each group is answered once it is synced and every older group is answered (the `sync`
 //! module). An alert for three spooled outputs is three frames in one write and one sync, not
 //! three databases and three syncs. An append is answered only after its data is durable.
