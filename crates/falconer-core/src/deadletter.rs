@@ -300,7 +300,12 @@ impl DeadLetters {
         if let Some(r) = self.redirect.load().as_ref() {
             if r.output != meta.output {
                 let depth = r.metrics.queue_depth.get();
-                let queued = Queued::new(alert.clone(), Instant::now(), depth);
+                let queued = Queued::new(
+                    alert.clone(),
+                    Instant::now(),
+                    depth,
+                    crate::held::PACK_AFTER,
+                );
                 r.metrics.queue_depth.inc();
                 if r.queue.try_send(queued).is_ok() {
                     return Kept::Redirected;

@@ -642,7 +642,7 @@ pub(crate) enum Offer {
 pub(crate) fn offer(lane: &Lane, alert: Arc<Alert>, now: Instant) -> Offer {
     match &lane.intake {
         Intake::Memory(tx) => {
-            let queued = Queued::new(alert, now, lane.metrics.queue_depth.get());
+            let queued = Queued::new(alert, now, lane.metrics.queue_depth.get(), lane.pack_after);
             // Raised before sending so the worker's decrement never makes it negative.
             lane.metrics.queue_depth.inc();
             match tx.try_send(queued) {
@@ -658,7 +658,7 @@ pub(crate) fn offer(lane: &Lane, alert: Arc<Alert>, now: Instant) -> Offer {
         }
         Intake::Spool(spool) => {
             let bytes = alert.json_bytes().clone();
-            let queued = Queued::new(alert, now, lane.metrics.queue_depth.get());
+            let queued = Queued::new(alert, now, lane.metrics.queue_depth.get(), lane.pack_after);
             lane.metrics.queue_depth.inc();
             match spool.append(bytes, queued) {
                 Ok(commit) => Offer::Committing(commit),

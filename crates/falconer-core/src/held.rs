@@ -20,6 +20,21 @@ use crate::worker::Envelope;
 /// short drains in one or two batches, so a healthy output never parses an alert twice.
 pub(crate) const PACK_AFTER: i64 = 256;
 
+/// Most alerts an output that batches keeps parsed in its queue (see [`pack_after`]).
+const PACK_AFTER_MAX: i64 = 4_096;
+
+/// Where an output whose batches hold up to `max_events` alerts starts packing: past two of
+/// its batches ([`PACK_AFTER`] at least, [`PACK_AFTER_MAX`] at most). A healthy output that
+/// batches holds a batch or two while one fills (the `webui` output: 500 alerts, waiting up
+/// to 500 ms); packing those would parse each alert twice. A parsed alert costs about 5.5 KB
+/// while it waits, so this adds at most 22 MiB per output to what queues can hold.
+pub(crate) fn pack_after(max_events: usize) -> i64 {
+    i64::try_from(max_events)
+        .unwrap_or(i64::MAX)
+        .saturating_mul(2)
+        .clamp(PACK_AFTER, PACK_AFTER_MAX)
+}
+
 /// The alert itself, or its payload while it waits behind many others.
 #[derive(Debug)]
 enum Held {
@@ -35,9 +50,9 @@ pub(crate) struct Queued {
 }
 
 impl Queued {
-    /// Queues `alert` behind `depth` others.
-    pub(crate) fn new(alert: Arc<Alert>, enqueued: Instant, depth: i64) -> Self {
-        let held = if depth >= PACK_AFTER {
+    /// Queues `alert` behind `depth` others, packed when that is `pack_after` or more.
+    pub(crate) fn new(alert: Arc<Alert>, enqueued: Instant, depth: i64, pack_after: i64) -> Self {
+        let held = if depth >= pack_after {
             Held::Packed(alert.json_bytes().clone())
         } else {
             Held::Shared(alert)
@@ -75,9 +90,9 @@ mod tests {
         let payload = alert.json_bytes().clone();
         let now = Instant::now();
 
-        let short = Queued::new(alert.clone(), now, PACK_AFTER - 1);
+        let short = Queued::new(alert.clone(), now, PACK_AFTER - 1, PACK_AFTER);
         assert!(!short.is_packed());
-        let long = Queued::new(alert.clone(), now, PACK_AFTER);
+        let long = Queued::new(alert.clone(), now, PACK_AFTER, PACK_AFTER);
         assert!(long.is_packed());
 
         let back = long.unpack(Some(7)).unwrap();
@@ -86,5 +101,14 @@ mod tests {
         assert_eq!(back.enqueued, now);
         // The very bytes, not a copy: outputs send what they would have sent.
         assert_eq!(back.alert.json_bytes().as_ptr(), payload.as_ptr());
+    }
+
+    #[test]
+    fn an_output_that_batches_packs_past_two_of_its_batches() {
+        assert_eq!(pack_after(1), PACK_AFTER);
+        assert_eq!(pack_after(100), PACK_AFTER);
+        assert_eq!(pack_after(500), 1_000);
+        assert_eq!(pack_after(1_000_000), PACK_AFTER_MAX);
+        assert_eq!(pack_after(usize::MAX), PACK_AFTER_MAX);
     }
 }

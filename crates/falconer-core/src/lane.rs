@@ -90,6 +90,8 @@ pub(crate) struct Lane {
     pub(crate) fingerprint: Fingerprint,
     pub(crate) overflow: OverflowPolicy,
     pub(crate) intake: Intake,
+    /// Queued alerts beyond which a new one waits packed ([`crate::held::pack_after`]).
+    pub(crate) pack_after: i64,
     pub(crate) metrics: OutputMetrics,
     pub(crate) alive: Arc<AtomicBool>,
     pub(crate) breaker: Arc<Breaker>,
@@ -140,6 +142,7 @@ pub(crate) fn start_lane(
         Some(&output_metrics),
     ));
     let limits = batch_limits(&entry, &kind);
+    let pack_after = crate::held::pack_after(limits.max_events);
     let (intake, source, spool) = if common.spool.enabled {
         let log = spool_log.ok_or_else(|| {
             StartError::Storage(format!("{}: the spool directory is not open", entry.path))
@@ -218,6 +221,7 @@ pub(crate) fn start_lane(
         fingerprint,
         overflow: common.queue.overflow,
         intake,
+        pack_after,
         metrics: output_metrics,
         alive,
         breaker,
