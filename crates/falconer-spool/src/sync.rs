@@ -94,15 +94,6 @@ struct State<T> {
     closing: bool,
 }
 
-/// What the writer may do next (see [`Pipeline::wait_for_room`]).
-pub(crate) struct Room {
-    /// A sync failed and every group is answered: start a new segment, and number each lane
-    /// again from its last published record.
-    pub(crate) reset: bool,
-    /// No group is in flight.
-    pub(crate) idle: bool,
-}
-
 /// The groups between their write and their answer, and the syncer threads.
 pub(crate) struct Pipeline<T> {
     state: Mutex<State<T>>,
@@ -153,23 +144,18 @@ impl<T> Pipeline<T> {
     }
 
     /// Waits until another group may be written: fewer than [`MAX_IN_FLIGHT`] in flight, and,
-    /// after a failed sync, none.
-    pub(crate) fn wait_for_room(&self) -> Room {
+    /// after a failed sync, none. Returns whether a sync failed (the writer then starts a new
+    /// segment and numbers each lane again from its last published record).
+    pub(crate) fn wait_for_room(&self) -> bool {
         let mut state = self.lock();
         loop {
             if state.failed {
                 if state.groups.is_empty() {
                     state.failed = false;
-                    return Room {
-                        reset: true,
-                        idle: true,
-                    };
+                    return true;
                 }
             } else if state.groups.len() < MAX_IN_FLIGHT {
-                return Room {
-                    reset: false,
-                    idle: state.groups.is_empty(),
-                };
+                return false;
             }
             state = self
                 .room

@@ -17,7 +17,7 @@ use tracing::error;
 
 use crate::log::{create_segment, encode_frame, segment_path, write_zeros, HEADER, PREALLOCATE};
 use crate::state::{lock, Shared};
-use crate::sync::{open_sync_files, Framed, Group, Pipeline, Room, SyncFiles};
+use crate::sync::{open_sync_files, Framed, Group, Pipeline, SyncFiles};
 use crate::SpoolError;
 
 /// How often at most a cursor is synced; a crash redelivers at most this much of
@@ -102,7 +102,8 @@ pub(crate) struct Writer<T> {
     /// The written groups waiting for their sync.
     pub(crate) pipeline: Arc<Pipeline<T>>,
     pub(crate) syncers: Vec<std::thread::JoinHandle<()>>,
-    /// The next sequence number of each lane that has records in flight.
+    /// The next sequence number of each lane written since the last failed sync (ahead of
+    /// the lane's published `next_seq` while groups are in flight).
     pub(crate) assigned: HashMap<u32, u64>,
     /// The syncers' descriptors of the segment written last.
     pub(crate) sync_files: Option<(u64, SyncFiles)>,
@@ -141,14 +142,11 @@ impl<T> Writer<T> {
             while let Ok(r) = rx.try_recv() {
                 group.push(r);
             }
-            // Waiting for a syncer to be free lets more appends gather into this group.
-            let room = if holds_any(&self.appends) {
-                Some(self.pipeline.wait_for_room())
-            } else {
-                None
-            };
+            // Waiting for a syncer to be free lets more appends gather into this group; `Some`
+            // tells whether a sync failed meanwhile.
+            let failed = holds_any(&self.appends).then(|| self.pipeline.wait_for_room());
             // Appends that come after the check wake the writer again (the list was empty).
-            let appends = if room.is_some() {
+            let appends = if failed.is_some() {
                 take_all(&self.appends)
             } else {
                 Vec::new()
@@ -165,8 +163,8 @@ impl<T> Writer<T> {
                 }
             }
             self.apply_acks();
-            if let Some(room) = room {
-                self.commit(appends, &room);
+            if let Some(failed) = failed {
+                self.commit(appends, failed);
             }
             if !closes.is_empty() {
                 // A handle closes after its appends are answered, as with one sync at a time.
@@ -211,12 +209,10 @@ impl<T> Writer<T> {
 
     /// Writes the appends of attached lanes as frames and hands them to the syncers, which
     /// publish and answer them once they are durable.
-    fn commit(&mut self, appends: Vec<Append<T>>, room: &Room) {
-        if room.reset {
-            // A sync failed: the failed records' numbers are free again, in a new segment.
+    fn commit(&mut self, appends: Vec<Append<T>>, failed: bool) {
+        if failed {
+            // The failed records' numbers are free again, in a new segment.
             self.broken = true;
-            self.assigned.clear();
-        } else if room.idle {
             self.assigned.clear();
         }
         let mut buf = Vec::with_capacity(appends.iter().map(|a| HEADER + a.payload.len()).sum());
