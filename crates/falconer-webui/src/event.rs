@@ -24,7 +24,8 @@ pub(crate) struct Row<'a> {
     /// The distinct words of output, rule, priority, source, hostname, tags, field names
     /// and values (see [`crate::store::text`]).
     pub doc: String,
-    pub json: Cow<'a, str>,
+    /// The alert's JSON (UTF-8: rendered by serde_json), as the store compresses it.
+    pub json: Cow<'a, [u8]>,
 }
 
 impl<'a> Row<'a> {
@@ -33,12 +34,12 @@ impl<'a> Row<'a> {
             // Not from Falconer's ingest (which always sets one): give it an identity.
             let mut copy = alert.clone();
             copy.uuid = uuid::Uuid::new_v4().to_string();
-            let json = String::from_utf8_lossy(copy.to_json()).into_owned();
+            let json = copy.to_json().to_vec();
             (Cow::Owned(copy.uuid), Cow::Owned(json))
         } else {
             (
                 Cow::Borrowed(alert.uuid.as_str()),
-                String::from_utf8_lossy(alert.to_json()),
+                Cow::Borrowed(alert.to_json()),
             )
         };
         let mut doc = DocBuilder::default();

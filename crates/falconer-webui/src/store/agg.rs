@@ -4,7 +4,7 @@
 //! minutes from the aggregates, and only the events of the partial minutes at its two ends
 //! from the events themselves.
 
-use std::collections::HashMap;
+use super::catalog::FastMap;
 
 /// Microseconds per level: minute, hour, day.
 pub(crate) const LEVELS: [i64; 3] = [60_000_000, 3_600_000_000, 86_400_000_000];
@@ -80,9 +80,9 @@ fn split(
 #[derive(Debug, Default)]
 pub(crate) struct Deltas {
     /// (level, bucket, series) → change.
-    pub series: HashMap<(usize, i64, i64), i64>,
+    pub series: FastMap<(usize, i64, i64), i64>,
     /// (level, bucket, host, series) → change.
-    pub hosts: HashMap<(usize, i64, i64, i64), i64>,
+    pub hosts: FastMap<(usize, i64, i64, i64), i64>,
 }
 
 impl Deltas {

@@ -6,6 +6,14 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+/// A hash map with a fast hasher, for the maps every inserted alert looks up (their keys are
+/// the store's own numbers and values it has accepted; SipHash's flood resistance is not
+/// worth its cost there).
+pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
+/// A hash set with the hasher of [`FastMap`].
+pub(crate) type FastSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
+
 use crate::query::{GroupBy, Query};
 
 /// What a dimension value is.
@@ -62,11 +70,11 @@ pub(crate) struct SeriesKey {
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Catalog {
     /// Per kind (index `kind - 1`): value → number.
-    dims: [HashMap<String, i64>; 4],
-    values: HashMap<i64, (DimKind, String)>,
-    tagsets: HashMap<i64, Vec<String>>,
-    series: HashMap<SeriesKey, i64>,
-    series_of: HashMap<i64, SeriesKey>,
+    dims: [FastMap<String, i64>; 4],
+    values: FastMap<i64, (DimKind, String)>,
+    tagsets: FastMap<i64, Vec<String>>,
+    series: FastMap<SeriesKey, i64>,
+    series_of: FastMap<i64, SeriesKey>,
     /// Highest dimension number known.
     pub max_dim: i64,
     /// Highest series number known.

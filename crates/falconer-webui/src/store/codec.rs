@@ -17,7 +17,7 @@ pub(crate) const TRAIN_SAMPLES: usize = 1_000;
 /// Largest dictionary (bytes).
 const DICT_BYTES: usize = 32 * 1024;
 /// zstd level: fast, and the dictionary does most of the work.
-const LEVEL: i32 = 3;
+const LEVEL: i32 = 1;
 /// Bodies larger than this are not decompressed (corrupt sizes): the limit of a Falco alert
 /// after Falconer's truncation is far lower.
 const MAX_BODY: u64 = 64 << 20;

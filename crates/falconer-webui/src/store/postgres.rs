@@ -1180,7 +1180,10 @@ impl EventStore for PgStore {
         let series: Vec<i32> = numbers.iter().map(|n| n.0).collect();
         let hosts: Vec<i32> = numbers.iter().map(|n| n.1).collect();
         let words: Vec<String> = rows.iter().map(|r| tsvector_literal(&r.doc)).collect();
-        let bodies: Vec<String> = rows.iter().map(|r| r.json.to_string()).collect();
+        let bodies: Vec<String> = rows
+            .iter()
+            .map(|r| String::from_utf8_lossy(&r.json).into_owned())
+            .collect();
         let t = &self.table;
         let tx = client.transaction().await?;
         let stmt = tx

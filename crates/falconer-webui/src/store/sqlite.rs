@@ -36,7 +36,7 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
 use super::agg::{self, Deltas, Segment};
 use super::bloom::Bloom;
-use super::catalog::{tagset_key, Catalog, DimKind, Selection, SeriesKey};
+use super::catalog::{tagset_key, Catalog, DimKind, FastMap, FastSet, Selection, SeriesKey};
 use super::codec::{Compressor, Dictionaries, Encoder};
 use super::drops::{drops_cutoff, merge, minute_bounds, DEFAULT_KEEP_US};
 use super::silences::{SilenceSignal, DEFAULT_SILENCE_KEEP_US};
@@ -227,7 +227,7 @@ struct WriteState {
     /// The UUID tokens stored (see [`Bloom`]).
     seen: Bloom,
     /// For microseconds whose ids ran out: the last id given (runs of alerts with one time).
-    spill: HashMap<i64, i64>,
+    spill: FastMap<i64, i64>,
     /// Compresses bodies (or samples alerts to train its dictionary).
     encoder: Encoder,
 }
@@ -377,7 +377,7 @@ impl SqliteStore {
         let dicts = RwLock::new(dicts);
         let mut state = WriteState {
             seen: stored_uuids(&writer, 0)?,
-            spill: HashMap::new(),
+            spill: FastMap::default(),
             encoder,
         };
         if table_exists(&writer, "events")? {
@@ -554,7 +554,7 @@ fn stored_already(tx: &Connection, token: &str, uuid: &SqlValue) -> Result<bool,
 /// free one (`spill` remembers runs); returns the row id.
 fn insert_event(
     tx: &Connection,
-    spill: &mut HashMap<i64, i64>,
+    spill: &mut FastMap<i64, i64>,
     ts_us: i64,
     uuid: &SqlValue,
     series: i64,
@@ -671,7 +671,7 @@ fn insert_in_tx(
     order.sort_by_key(|i| rows[*i].ts_us);
     let mut deltas = Deltas::default();
     let mut added = 0u64;
-    let mut batch: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut batch: FastSet<String> = FastSet::default();
     let mut words = tx.prepare_cached("INSERT INTO ev_words (rowid, doc) VALUES (?1, ?2)")?;
     for i in order {
         let r = &rows[i];
@@ -684,7 +684,7 @@ fn insert_in_tx(
         }
         let (series, host) = cw.series(tx, r)?;
         let ts = r.ts_us.clamp(-TS_LIMIT, TS_LIMIT);
-        let json = r.json.as_bytes();
+        let json: &[u8] = &r.json;
         if state.encoder.wants_samples() {
             state.encoder.sample(json);
         }
@@ -695,7 +695,7 @@ fn insert_in_tx(
         };
         let body = match compressed {
             Some(blob) => SqlValue::Blob(blob),
-            None => SqlValue::Text(r.json.to_string()),
+            None => SqlValue::Text(String::from_utf8_lossy(&r.json).into_owned()),
         };
         let id = insert_event(tx, &mut state.spill, ts, &uuid, series, host, &body)?;
         let mut doc = String::with_capacity(r.doc.len() + 64);
@@ -1667,11 +1667,7 @@ impl EventStore for SqliteStore {
                 .clone();
             let bodies = rows
                 .iter()
-                .map(|r| {
-                    compressor
-                        .as_ref()
-                        .and_then(|c| c.compress(r.json.as_bytes()))
-                })
+                .map(|r| compressor.as_ref().and_then(|c| c.compress(&r.json)))
                 .collect();
             let mut writer = inner
                 .writer
