@@ -660,7 +660,7 @@ fn insert_in_tx(
     tx: &Connection,
     known: &Catalog,
     state: &mut WriteState,
-    rows: &[Row<'_>],
+    rows: &mut [Row<'_>],
     mut bodies: Vec<Option<Vec<u8>>>,
 ) -> Result<(Catalog, u64), StoreError> {
     let mut cw = CatalogWriter {
@@ -674,7 +674,7 @@ fn insert_in_tx(
     let mut batch: FastSet<String> = FastSet::default();
     let mut words = tx.prepare_cached("INSERT INTO ev_words (rowid, doc) VALUES (?1, ?2)")?;
     for i in order {
-        let r = &rows[i];
+        let r = &mut rows[i];
         let token = text::uuid_token(&r.uuid);
         let uuid = uuid_value(&r.uuid);
         if (batch.contains(&token) || state.seen.may_contain(&token))
@@ -698,17 +698,16 @@ fn insert_in_tx(
             None => SqlValue::Text(String::from_utf8_lossy(&r.json).into_owned()),
         };
         let id = insert_event(tx, &mut state.spill, ts, &uuid, series, host, &body)?;
-        let mut doc = String::with_capacity(r.doc.len() + 64);
-        doc.push_str(&r.doc);
+        // The document gets its store tokens in place (it is not read again).
         for t in [
             token.as_str(),
             &text::host_token(host),
             &text::series_token(series),
         ] {
-            doc.push(' ');
-            doc.push_str(t);
+            r.doc.push(' ');
+            r.doc.push_str(t);
         }
-        words.execute(params![id, doc])?;
+        words.execute(params![id, r.doc])?;
         // Counted at the time of its row id (a spilled one: a few µs later), as ranges read it.
         deltas.add(ts_of(id), series, host, 1);
         state.seen.insert(&token);
@@ -737,7 +736,7 @@ fn publish(inner: &Inner, added: Catalog) -> Result<(), StoreError> {
 fn insert_rows(
     w: &mut Writer,
     inner: &Inner,
-    rows: &[Row<'_>],
+    rows: &mut [Row<'_>],
     bodies: Vec<Option<Vec<u8>>>,
 ) -> Result<u64, StoreError> {
     let known = inner
@@ -916,8 +915,8 @@ fn migrate_v2(
                 }
             })
             .collect();
-        let rows: Vec<Row<'_>> = alerts.iter().map(Row::from_alert).collect();
-        let (added, n) = insert_in_tx(&tx, catalog, state, &rows, Vec::new())?;
+        let mut rows: Vec<Row<'_>> = alerts.iter().map(Row::from_alert).collect();
+        let (added, n) = insert_in_tx(&tx, catalog, state, &mut rows, Vec::new())?;
         tx.execute(
             "INSERT INTO meta (key, value) VALUES ('migrated_v2_id', ?1)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -1659,7 +1658,7 @@ impl EventStore for SqliteStore {
         // The rows (their index documents) and compressed bodies are made before the writer's
         // lock: only the database work is serial.
         tokio::task::spawn_blocking(move || {
-            let rows: Vec<Row<'_>> = alerts.iter().map(|a| Row::from_alert(a)).collect();
+            let mut rows: Vec<Row<'_>> = alerts.iter().map(|a| Row::from_alert(a)).collect();
             let compressor = inner
                 .compressor
                 .read()
@@ -1673,7 +1672,7 @@ impl EventStore for SqliteStore {
                 .writer
                 .lock()
                 .map_err(|_| StoreError::Task("writer poisoned".into()))?;
-            insert_rows(&mut writer, &inner, &rows, bodies)
+            insert_rows(&mut writer, &inner, &mut rows, bodies)
         })
         .await
         .map_err(|e| StoreError::Task(e.to_string()))?
