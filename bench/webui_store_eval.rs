@@ -41,22 +41,10 @@ fn usage() -> ! {
     std::process::exit(2)
 }
 
-/// Process CPU time (user + system, all threads) in seconds, from /proc/self/stat.
+/// Process CPU time (all threads) in seconds.
 fn cpu_seconds() -> f64 {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
-        return f64::NAN;
-    };
-    // Fields after the command name (which may hold spaces) start after the last ')'.
-    let Some(rest) = stat.rfind(')').map(|i| &stat[i + 2..]) else {
-        return f64::NAN;
-    };
-    let fields: Vec<&str> = rest.split(' ').collect();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok());
-    match (ticks(11), ticks(12)) {
-        // utime and stime are fields 14 and 15 of the line: 11 and 12 after the state.
-        (Some(u), Some(s)) => (u + s) / 100.0,
-        _ => f64::NAN,
-    }
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
+    t.tv_sec as f64 + t.tv_nsec as f64 / 1e9
 }
 
 struct Args {
@@ -165,14 +153,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if args.postgres.is_some() {
         return Ok(());
     }
-    let conn_bytes: u64 = ["webui.sqlite", "webui.sqlite-wal"]
+    let bytes: u64 = ["webui.sqlite", "webui.sqlite-wal"]
         .iter()
         .filter_map(|f| std::fs::metadata(dir.path().join(f)).ok())
         .map(|m| m.len())
         .sum();
     println!(
-        "disk: {conn_bytes} bytes, {:.0} per alert (database and WAL)",
-        conn_bytes as f64 / args.count as f64
+        "disk: {bytes} bytes, {:.0} per alert (database and WAL)",
+        bytes as f64 / args.count as f64
     );
     Ok(())
 }

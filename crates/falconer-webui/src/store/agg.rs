@@ -4,7 +4,7 @@
 //! minutes from the aggregates, and only the events of the partial minutes at its two ends
 //! from the events themselves.
 
-use super::catalog::FastMap;
+use super::FastMap;
 
 /// Microseconds per level: minute, hour, day.
 pub(crate) const LEVELS: [i64; 3] = [60_000_000, 3_600_000_000, 86_400_000_000];

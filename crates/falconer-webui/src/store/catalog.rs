@@ -6,16 +6,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use super::FastMap;
 use crate::query::{GroupBy, Query};
-
-/// A hash map with a fast hasher (foldhash, seeded at random per process), for the maps
-/// every inserted alert looks up: their keys are the store's own numbers and rule, source,
-/// host and tag values of accepted alerts; a random seed is what keeps collisions from
-/// being chosen, and SipHash's stronger guarantee is not worth its cost there.
-pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
-
-/// A hash set with the hasher of [`FastMap`].
-pub(crate) type FastSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
 
 /// What a dimension value is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

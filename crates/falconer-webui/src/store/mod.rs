@@ -31,6 +31,15 @@ pub use drops::{minute_of, DropCount, Drops};
 pub use registry::Stores;
 pub use silences::{SilenceAdded, SilenceRecord, SilenceState};
 
+/// A hash map with a fast hasher (foldhash, seeded at random per process), for the maps
+/// every inserted alert looks up: their keys are the store's own numbers and rule, source,
+/// host and tag values of accepted alerts; a random seed is what keeps collisions from
+/// being chosen, and SipHash's stronger guarantee is not worth its cost there.
+pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+
+/// A hash set with the hasher of [`FastMap`].
+pub(crate) type FastSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
+
 /// A page of search results.
 #[derive(Debug, Clone, Default)]
 pub struct Page {

@@ -36,14 +36,14 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
 use super::agg::{self, Deltas, Segment};
 use super::bloom::Bloom;
-use super::catalog::{tagset_key, Catalog, DimKind, FastMap, FastSet, Selection, SeriesKey};
+use super::catalog::{tagset_key, Catalog, DimKind, Selection, SeriesKey};
 use super::codec::{Compressor, Dictionaries, Encoder};
 use super::drops::{drops_cutoff, merge, minute_bounds, DEFAULT_KEEP_US};
 use super::silences::{SilenceSignal, DEFAULT_SILENCE_KEEP_US};
 use super::text::{self, Term};
 use super::{
-    estimate_matches, DropCount, Drops, EventStore, Page, SilenceAdded, SilenceRecord, StoreError,
-    TimelineBy, TimelineCell, EXACT_MATCHES,
+    estimate_matches, DropCount, Drops, EventStore, FastMap, FastSet, Page, SilenceAdded,
+    SilenceRecord, StoreError, TimelineBy, TimelineCell, EXACT_MATCHES,
 };
 use crate::event::Row;
 use crate::query::{GroupBy, Query};

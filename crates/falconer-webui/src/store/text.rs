@@ -113,16 +113,9 @@ fn ascii_word_hash(w: &[u8]) -> u64 {
     const MUL: u64 = 0x9e37_79b9_7f4a_7c15;
     let mix = |h: u64, v: u64| (h ^ v).wrapping_mul(MUL).rotate_left(29);
     let mut h = mix(0xcbf2_9ce4_8422_2325, w.len() as u64);
-    let mut chunks = w.chunks_exact(8);
-    for c in &mut chunks {
+    for c in w.chunks(8) {
         let mut b = [0u8; 8];
-        b.copy_from_slice(c);
-        h = mix(h, u64::from_le_bytes(b) | LOWER);
-    }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        let mut b = [0u8; 8];
-        b[..rest.len()].copy_from_slice(rest);
+        b[..c.len()].copy_from_slice(c);
         h = mix(h, u64::from_le_bytes(b) | LOWER);
     }
     h ^= h >> 32;
