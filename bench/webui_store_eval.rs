@@ -183,7 +183,8 @@ async fn postgres_sizes(
                         pg_total_relation_size('{table}') - pg_relation_size('{table}')
                             - pg_indexes_size('{table}'),
                         pg_indexes_size('{table}'),
-                        (SELECT avg(pg_column_size(body))::float8 FROM {table}),
+                        (SELECT avg(COALESCE(pg_column_size(zbody), pg_column_size(body)))::float8
+                         FROM {table}),
                         (SELECT avg(pg_column_size(words))::float8 FROM {table})"
             ),
             &[],

@@ -255,20 +255,6 @@ impl Query {
     }
 }
 
-/// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern and wraps it in `%…%`.
-pub(crate) fn like_pattern(term: &str) -> String {
-    let mut p = String::with_capacity(term.len() + 2);
-    p.push('%');
-    for c in term.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            p.push('\\');
-        }
-        p.push(c);
-    }
-    p.push('%');
-    p
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -322,10 +308,5 @@ mod tests {
             Some(1_715_677_200_000_000)
         );
         assert!(raw(&[("from", "yesterday")]).resolve(0).is_err());
-    }
-
-    #[test]
-    fn like_patterns_escape_wildcards() {
-        assert_eq!(like_pattern("a%b_c\\"), "%a\\%b\\_c\\\\%");
     }
 }

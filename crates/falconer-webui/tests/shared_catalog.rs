@@ -183,3 +183,113 @@ async fn shared_catalog_sqlite() {
 async fn shared_catalog_postgres() {
     shared_catalog(Backend::Postgres).await;
 }
+
+/// Rows of the events table with a compressed body, and with a text one, and dictionaries.
+async fn pg_bodies(table: &str) -> (i64, i64, i64) {
+    let (client, conn) = tokio_postgres::connect(&pg_dsn(), tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    tokio::spawn(conn);
+    let row = client
+        .query_one(
+            &format!(
+                "SELECT COUNT(*) FILTER (WHERE zbody IS NOT NULL), COUNT(*) FILTER (WHERE body IS NOT NULL),
+                        (SELECT COUNT(*) FROM {table}_zdict)
+                 FROM {table}"
+            ),
+            &[],
+        )
+        .await
+        .expect("count bodies");
+    (row.get(0), row.get(1), row.get(2))
+}
+
+/// PostgreSQL replicas share the bodies' compression: one trains the dictionary from its
+/// first 1,000 alerts and compresses what follows; the other, opened before that dictionary
+/// existed, reads those bodies, finds them by substrings of their output (which only
+/// Falconer can read in a compressed body), and adopts that dictionary instead of training
+/// its own; so does one opened later.
+#[tokio::test]
+async fn compressed_bodies_are_shared_postgres() {
+    let ui = start_with_user(Backend::Postgres).await;
+    let writer = ui.store.clone();
+    let reader = open_store(&ui.settings).await.expect("second handle");
+    let alerts = |from: u128, to: u128| -> Vec<_> {
+        (from..=to)
+            .map(|n| {
+                let host = format!("node-{}", n % 3);
+                alert(
+                    n,
+                    "Warning",
+                    "Write below etc",
+                    &host,
+                    &[],
+                    4_000 - n as i64,
+                )
+            })
+            .collect()
+    };
+    for chunk in alerts(1, 1_600).chunks(400) {
+        assert_eq!(writer.insert(chunk).await.expect("insert"), 400);
+    }
+    // The third batch brought the samples to 1,000: the fourth is compressed.
+    assert_eq!(pg_bodies(&ui.settings.table).await, (400, 1_200, 1));
+
+    let compressed = uuid_of(1_500);
+    let json = reader.get(&compressed).await.expect("get").expect("stored");
+    let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    assert_eq!(v["uuid"], compressed);
+    assert_eq!(v["output_fields"]["proc.name"], "cat1500");
+    assert_eq!(
+        writer.get(&compressed).await.expect("get"),
+        Some(json),
+        "both replicas read the same JSON"
+    );
+
+    // "t1" (two characters: a substring of the output) is in `cat1`, `cat10`–`cat19`,
+    // `cat100`–`cat199` and `cat1000`–`cat1600`.
+    let short = by(|q| q.terms = vec!["t1".into()]);
+    assert_eq!(count(&reader, &short).await, 712);
+    let page = reader.search(&short).await.expect("search");
+    assert_eq!((page.all, page.events.len()), (712, 100));
+    for e in &page.events {
+        let v: serde_json::Value = serde_json::from_str(e).expect("JSON");
+        let output = v["output"].as_str().expect("output");
+        assert!(output.contains("(proc=cat1"), "{output}");
+    }
+    let next = by(|q| {
+        q.terms = vec!["t1".into()];
+        q.cursor = page.next.clone();
+    });
+    let second = reader.search(&next).await.expect("second page");
+    assert_eq!(second.events.len(), 100);
+    assert!(second.events.iter().all(|e| !page.events.contains(e)));
+    let now = chrono::Utc::now().timestamp_micros();
+    let cells = reader
+        .timeline(&short, now - 7_200_000_000, 60_000_000, 120)
+        .await
+        .expect("timeline");
+    assert_eq!(cells.iter().map(|c| c.2).sum::<u64>(), 712, "{cells:?}");
+    let by_host = reader
+        .count_by(&short, GroupBy::Hostname)
+        .await
+        .expect("counts by host");
+    assert_eq!(by_host.iter().map(|(_, n)| n).sum::<u64>(), 712);
+    // A term that a name holds matches without the output: every event of the rule.
+    let named = by(|q| q.terms = vec!["c ".into(), "e-".into()]);
+    assert_eq!(count(&reader, &named).await, 1_600);
+
+    // The other replica took the stored dictionary when it first read a body compressed with
+    // it: it compresses all its alerts, and trains none of its own.
+    for chunk in alerts(2_001, 3_600).chunks(400) {
+        assert_eq!(reader.insert(chunk).await.expect("insert"), 400);
+    }
+    assert_eq!(pg_bodies(&ui.settings.table).await, (2_000, 1_200, 1));
+    // A third, opened now, takes it at once.
+    let third = open_store(&ui.settings).await.expect("third handle");
+    third.insert(&alerts(4_001, 4_001)).await.expect("insert");
+    assert_eq!(pg_bodies(&ui.settings.table).await, (2_001, 1_200, 1));
+    drop(third);
+    drop(reader);
+    ui.cleanup().await;
+}

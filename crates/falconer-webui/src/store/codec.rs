@@ -1,5 +1,5 @@
-//! Compact storage of an alert's JSON in the SQLite store: zstd with a dictionary trained on
-//! the store's own first alerts. Falco alerts repeat most of their bytes (field names, rule
+//! Compact storage of an alert's JSON in both stores: zstd with a dictionary trained on the
+//! store's own first alerts. Falco alerts repeat most of their bytes (field names, rule
 //! texts, images, paths), so a 1 KB alert takes about a quarter of that, for a few µs.
 //!
 //! A body is either TEXT (the JSON as is: alerts stored before the dictionary existed, or by
@@ -71,6 +71,17 @@ impl Compressor {
     }
 }
 
+/// A dictionary trained from `samples` (alerts' JSON), or `None` when zstd finds none.
+pub(crate) fn train(samples: &[Vec<u8>]) -> Option<Vec<u8>> {
+    match zstd::dict::from_samples(samples, DICT_BYTES) {
+        Ok(dict) => Some(dict),
+        Err(e) => {
+            tracing::warn!(error = %e, "webui store: no compression dictionary from these alerts; trying again later");
+            None
+        }
+    }
+}
+
 /// The compressing side (the writer): the current dictionary, or samples towards one.
 pub(crate) struct Encoder {
     current: Option<Compressor>,
@@ -113,14 +124,13 @@ impl Encoder {
 
     /// Trains a dictionary from the samples (they are dropped either way).
     pub(crate) fn train(&mut self) -> Option<Vec<u8>> {
-        let samples = std::mem::take(&mut self.samples);
-        match zstd::dict::from_samples(&samples, DICT_BYTES) {
-            Ok(dict) => Some(dict),
-            Err(e) => {
-                tracing::warn!(error = %e, "webui store: no compression dictionary from these alerts; trying again later");
-                None
-            }
-        }
+        train(&self.take_samples())
+    }
+
+    /// The samples, for training elsewhere (off an async runtime's threads); sampling
+    /// starts again unless a dictionary is then set.
+    pub(crate) fn take_samples(&mut self) -> Vec<Vec<u8>> {
+        std::mem::take(&mut self.samples)
     }
 
     /// Starts using dictionary `id`.
@@ -152,6 +162,11 @@ impl Dictionaries {
         if let Some(d) = DDict::try_create(dict) {
             self.by_id.insert(id, Arc::new(d));
         }
+    }
+
+    /// True when dictionary `id` is here.
+    pub(crate) fn has(&self, id: u32) -> bool {
+        self.by_id.contains_key(&id)
     }
 
     /// The dictionary a compressed body needs.

@@ -3,12 +3,17 @@
 //! Layout (the table `t` of `ui.store.table`):
 //! - `t`: one row per event: UUID (unique), time (µs), the series and host numbers of the
 //!   [catalog](super::catalog), its distinct words as a `tsvector` without positions (GIN
-//!   index; see [`super::text`]) and the alert's JSON, compressed in the row by the server
-//!   (`toast_tuple_target = 128`, lz4). B-tree indexes on (time, id), (series, time) and
-//!   (host, time).
+//!   index; see [`super::text`]) and the alert's JSON: `zbody`, compressed by Falconer with a
+//!   zstd dictionary as in the embedded store ([`super::codec`]), or `body`, the text (the
+//!   first alerts, before there is a dictionary, and rows of older Falconers). B-tree indexes
+//!   on (time, id), (series, time) and (host, time).
 //! - `t_agg`, `t_agg_host`: events per minute, hour and day × series (× host), kept by every
 //!   insert and delete in the same transaction (see [`super::agg`]).
-//! - `t_dims`, `t_series`: the catalog. `t_dropped`, `t_silences` as before.
+//! - `t_dims`, `t_series`: the catalog. `t_zdict`: the compression dictionaries (every
+//!   replica's; replicas adopt the first one stored). `t_dropped`, `t_silences` as before.
+//!
+//! The server cannot read compressed bodies, so substring terms (short search terms) are
+//! checked here, on the rows the rest of the query selects, read through a cursor.
 //!
 //! A batch is two statements: the events as one `INSERT … SELECT FROM UNNEST(…) ON CONFLICT
 //! (uuid) DO NOTHING RETURNING`, then one upsert of the counts of what was new. A table
@@ -23,9 +28,11 @@ use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use falconer_event::Alert;
 use tokio_postgres::types::ToSql;
+use zstd::zstd_safe::DCtx;
 
 use super::agg::{self, Deltas, LEVELS};
 use super::catalog::{tagset_key, Catalog, DimKind, Selection, SeriesKey};
+use super::codec::{self, CodecError, Dictionaries, Encoder};
 use super::drops::{drops_cutoff, merge, minute_bounds, DEFAULT_KEEP_US};
 use super::silences::{SilenceSignal, DEFAULT_SILENCE_KEEP_US};
 use super::text::{self, Term};
@@ -34,7 +41,7 @@ use super::{
     TimelineBy, TimelineCell, EXACT_MATCHES,
 };
 use crate::event::Row;
-use crate::query::{like_pattern, GroupBy, Query};
+use crate::query::{GroupBy, Query};
 use crate::settings::{is_table_name, Retention, StoreKind, StoreSettings};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -48,6 +55,8 @@ const WALK: i64 = 20_000;
 const MIN_SAMPLE: u64 = 200;
 /// Longest word kept in the `tsvector` (PostgreSQL refuses lexemes over 2 KiB).
 const MAX_LEXEME: usize = 1_000;
+/// Rows fetched at a time when events are checked here (substring terms).
+const SCAN_CHUNK: i32 = 1_000;
 
 /// The PostgreSQL store.
 pub(crate) struct PgStore {
@@ -58,6 +67,10 @@ pub(crate) struct PgStore {
     analyzed_at: std::sync::atomic::AtomicI64,
     catalog: RwLock<Arc<Catalog>>,
     silence_signal: SilenceSignal,
+    /// The bodies' compression dictionaries (every replica's), by number.
+    dicts: RwLock<Dictionaries>,
+    /// The dictionary new bodies are compressed with, or samples towards one.
+    encoder: std::sync::Mutex<Encoder>,
 }
 
 fn pool_error(e: impl std::fmt::Display) -> StoreError {
@@ -153,7 +166,7 @@ impl Matches {
 }
 
 /// The conditions (over `t e`) selecting the events of `q` in `[from, to)` that its
-/// dimension filters and free-text terms select.
+/// dimension filters and indexed words select (in `sql`), and its substring terms.
 fn event_filter(
     q: &Query,
     sel: &Selection,
@@ -161,10 +174,12 @@ fn event_filter(
     from: i64,
     to: i64,
     p: &mut Params,
-) -> String {
+) -> TextFilter {
     let mut sql = dims_filter(sel, from, to, p);
-    sql.push_str(&text_filter(q, catalog, p).sql);
-    sql
+    let mut text = text_filter(q, catalog, p);
+    sql.push_str(&text.sql);
+    text.sql = sql;
+    text
 }
 
 /// The conditions (over `t e`) selecting the events in `[from, to)` that `sel` admits.
@@ -187,11 +202,62 @@ fn dims_filter(sel: &Selection, from: i64, to: i64, p: &mut Params) -> String {
     sql
 }
 
-/// The free-text conditions of a query, each starting with ` AND`.
+/// The free-text conditions of a query: the word index's, each starting with ` AND`, and
+/// the substring terms, checked here.
 struct TextFilter {
     sql: String,
     /// True when a term is looked up in the word index (`e.words @@ …`).
     indexed: bool,
+    substrings: Substrings,
+}
+
+/// Substring terms (the older meaning of short terms): each must be in the name of the
+/// event's rule, source or host (from the catalog) or in its output (read here: the server
+/// cannot read compressed bodies).
+struct Substrings {
+    /// Each term (lowercased) with the series and host numbers whose names contain it.
+    terms: Vec<(String, Vec<i64>, Vec<i64>)>,
+}
+
+impl Substrings {
+    fn of(terms: &[Term], catalog: &Catalog) -> Substrings {
+        Substrings {
+            terms: text::substring_terms(terms)
+                .into_iter()
+                .map(|t| {
+                    let (series, hosts) = catalog.containing(&t);
+                    (t, series, hosts)
+                })
+                .collect(),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.terms.is_empty()
+    }
+
+    /// True when some term is in neither the event's series nor its host names: its output
+    /// decides.
+    fn needs_output(&self, series: i64, host: i64) -> bool {
+        self.terms
+            .iter()
+            .any(|(_, s, h)| s.binary_search(&series).is_err() && h.binary_search(&host).is_err())
+    }
+
+    /// True when every term is in the event's names or in the output of its `json`.
+    fn admit(&self, series: i64, host: i64, json: Option<&str>) -> bool {
+        if !self.needs_output(series, host) {
+            return true;
+        }
+        let Some(output) = json.and_then(text::output_of) else {
+            return false;
+        };
+        self.terms.iter().all(|(t, s, h)| {
+            s.binary_search(&series).is_ok()
+                || h.binary_search(&host).is_ok()
+                || text::contains_ignore_ascii_case(&output, t)
+        })
+    }
 }
 
 /// The conditions (over `e`, an events row) its free-text terms select.
@@ -211,25 +277,11 @@ fn text_filter(q: &Query, catalog: &Catalog, p: &mut Params) -> TextFilter {
         sql.push_str(&format!(" AND e.words @@ {}::text::tsquery", p.push(tsq)));
         indexed = true;
     }
-    for t in text::substring_terms(&terms) {
-        // The older meaning: a substring of output, rule, source or hostname.
-        let (series, hosts) = catalog.containing(&t);
-        let s: Vec<i32> = series
-            .iter()
-            .filter_map(|s| i32::try_from(*s).ok())
-            .collect();
-        let h: Vec<i32> = hosts
-            .iter()
-            .filter_map(|h| i32::try_from(*h).ok())
-            .collect();
-        sql.push_str(&format!(
-            " AND (e.series = ANY({}) OR e.host = ANY({}) OR (e.body::json ->> 'output') ILIKE {})",
-            p.push(s),
-            p.push(h),
-            p.push(like_pattern(&t))
-        ));
+    TextFilter {
+        sql,
+        indexed,
+        substrings: Substrings::of(&terms, catalog),
     }
-    TextFilter { sql, indexed }
 }
 
 /// Aggregate reads of a set of time ranges, as arrays for `UNNEST`: per range its tag (a
@@ -264,6 +316,15 @@ impl PlanArrays {
 
 /// (tag, host or 0, series) → events.
 type Tally = HashMap<(i32, i64, i64), u64>;
+
+/// The stored form of a batch's bodies, one of the two per row.
+#[derive(Default)]
+struct Bodies {
+    /// The JSON as text (no dictionary yet, or compression failed).
+    text: Vec<Option<String>>,
+    /// Compressed ([`super::codec`]).
+    compressed: Vec<Option<Vec<u8>>>,
+}
 
 impl PgStore {
     pub(crate) async fn open(s: &StoreSettings) -> Result<PgStore, StoreError> {
@@ -308,13 +369,256 @@ impl PgStore {
             analyzed_at: std::sync::atomic::AtomicI64::new(-1),
             catalog: RwLock::new(Arc::new(Catalog::default())),
             silence_signal: SilenceSignal::default(),
+            dicts: RwLock::new(Dictionaries::default()),
+            encoder: std::sync::Mutex::new(Encoder::new(None)),
         };
         store.migrate().await?;
+        store.load_dictionaries().await?;
         Ok(store)
+    }
+
+    /// Events of `filter` (over `t e`, parameters `p`) per bucket of `width` µs from `start`
+    /// (the last one, when given, also taking what is later) and series.
+    async fn timeline_tally(
+        &self,
+        client: &tokio_postgres::Client,
+        filter: &str,
+        mut p: Params,
+        start: i64,
+        width: i64,
+        last: Option<i64>,
+    ) -> Result<Tally, StoreError> {
+        let bucket = if let Some(last) = last {
+            format!(
+                "LEAST(floor((e.ts - {})::float8 / {})::int8, {})",
+                p.push(start),
+                p.push(width as f64),
+                p.push(last)
+            )
+        } else {
+            format!(
+                "floor((e.ts - {})::float8 / {})::int8",
+                p.push(start),
+                p.push(width as f64)
+            )
+        };
+        let rows = client
+                .query(
+                    &format!(
+                        "SELECT {bucket}, e.series, COUNT(*)::int8 FROM {} e WHERE {filter} GROUP BY 1, 2",
+                        self.table
+                    ),
+                    &p.refs(),
+                )
+                .await?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| {
+                let b = i32::try_from(r.get::<_, i64>(0)).ok()?;
+                Some(((b, 0, i64::from(r.get::<_, i32>(1))), u(r.get::<_, i64>(2))))
+            })
+            .collect())
     }
 
     fn idx(&self) -> String {
         self.table.replace('.', "_")
+    }
+
+    fn encoder(&self) -> Result<std::sync::MutexGuard<'_, Encoder>, StoreError> {
+        self.encoder
+            .lock()
+            .map_err(|_| StoreError::Task("encoder poisoned".into()))
+    }
+
+    /// Reads the stored dictionaries: all for reading; the first one for writing when this
+    /// handle has none (so replicas compress alike).
+    async fn load_dictionaries(&self) -> Result<(), StoreError> {
+        let client = self.pool.get().await.map_err(pool_error)?;
+        let rows = client
+            .query(
+                &format!("SELECT id, dict FROM {}_zdict ORDER BY id", self.table),
+                &[],
+            )
+            .await?;
+        let mut first: Option<(u32, Vec<u8>)> = None;
+        {
+            let mut dicts = self
+                .dicts
+                .write()
+                .map_err(|_| StoreError::Task("dictionaries poisoned".into()))?;
+            for r in &rows {
+                let (id, dict): (i32, Vec<u8>) = (r.get(0), r.get(1));
+                let Ok(id) = u32::try_from(id) else { continue };
+                if !dicts.has(id) {
+                    dicts.add(id, &dict);
+                }
+                if first.is_none() {
+                    first = Some((id, dict));
+                }
+            }
+        }
+        if let Some((id, dict)) = first {
+            let mut encoder = self.encoder()?;
+            if encoder.wants_samples() {
+                encoder.use_dictionary(id, &dict);
+            }
+        }
+        Ok(())
+    }
+
+    /// Once enough alerts are sampled: adopts a dictionary another replica stored, or trains
+    /// one (on the blocking pool) and stores it.
+    async fn train(&self, samples: Vec<Vec<u8>>) -> Result<(), StoreError> {
+        self.load_dictionaries().await?;
+        if !self.encoder()?.wants_samples() {
+            return Ok(());
+        }
+        let started = std::time::Instant::now();
+        let trained = tokio::task::spawn_blocking(move || codec::train(&samples))
+            .await
+            .map_err(|e| StoreError::Task(e.to_string()))?;
+        let Some(dict) = trained else {
+            return Ok(());
+        };
+        let client = self.pool.get().await.map_err(pool_error)?;
+        let id: i32 = client
+            .query_one(
+                &format!(
+                    "INSERT INTO {}_zdict (dict) VALUES ($1) RETURNING id",
+                    self.table
+                ),
+                &[&dict],
+            )
+            .await?
+            .get(0);
+        let id = u32::try_from(id)
+            .map_err(|_| StoreError::Corrupt(format!("dictionary number {id}")))?;
+        self.dicts
+            .write()
+            .map_err(|_| StoreError::Task("dictionaries poisoned".into()))?
+            .add(id, &dict);
+        // A replica that stored one first: its number is lower, and the next open adopts it.
+        self.encoder()?.use_dictionary(id, &dict);
+        tracing::info!(
+            id,
+            bytes = dict.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "webui store: compression dictionary trained"
+        );
+        Ok(())
+    }
+
+    /// The stored form of each row's JSON: compressed (`zbody`) when there is a dictionary,
+    /// else the text (`body`), sampled towards one.
+    async fn bodies(&self, rows: &[Row<'_>]) -> Result<Bodies, StoreError> {
+        let (compressor, samples) = {
+            let mut encoder = self.encoder()?;
+            if encoder.wants_samples() {
+                for r in rows {
+                    encoder.sample(&r.json);
+                }
+            }
+            let samples = encoder.ready().then(|| encoder.take_samples());
+            (encoder.compressor(), samples)
+        };
+        let mut out = Bodies::default();
+        for r in rows {
+            match compressor.as_ref().and_then(|c| c.compress(&r.json)) {
+                Some(z) => {
+                    out.text.push(None);
+                    out.compressed.push(Some(z));
+                }
+                None => {
+                    out.text
+                        .push(Some(String::from_utf8_lossy(&r.json).into_owned()));
+                    out.compressed.push(None);
+                }
+            }
+        }
+        if let Some(samples) = samples {
+            self.train(samples).await?;
+        }
+        Ok(out)
+    }
+
+    /// The JSON of a stored body (`body` text or `zbody` compressed), reading the dictionaries
+    /// again when it names one this handle does not know (another replica's).
+    async fn json(
+        &self,
+        dctx: &mut DCtx<'_>,
+        text: Option<&str>,
+        compressed: Option<&[u8]>,
+    ) -> Result<String, StoreError> {
+        let Some(z) = compressed else {
+            return Ok(text.unwrap_or_default().to_owned());
+        };
+        for attempt in 0..2 {
+            let decoded = self
+                .dicts
+                .read()
+                .map_err(|_| StoreError::Task("dictionaries poisoned".into()))?
+                .decode(dctx, z);
+            match decoded {
+                Ok(json) => return Ok(json),
+                Err(CodecError::UnknownDictionary(_)) if attempt == 0 => {
+                    self.load_dictionaries().await?;
+                }
+                Err(e) => return Err(StoreError::Corrupt(e.to_string())),
+            }
+        }
+        Err(StoreError::Corrupt("unknown dictionary".into()))
+    }
+
+    /// Runs `sql`, which selects `e.series, e.host, e.body, e.zbody` first, through a cursor
+    /// (with the word index when `indexed`, as [`Self::by_words`]) and calls `f` with each
+    /// row, whether `subs` admits it, and its JSON when `with_json` or a term needed it
+    /// (never for a row whose bodies are NULL), until `f` returns false.
+    #[allow(clippy::too_many_arguments)]
+    async fn scan(
+        &self,
+        client: &mut deadpool_postgres::Object,
+        indexed: bool,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+        subs: &Substrings,
+        with_json: bool,
+        mut f: impl FnMut(&tokio_postgres::Row, bool, Option<String>) -> bool,
+    ) -> Result<(), StoreError> {
+        let tx = client.transaction().await?;
+        if indexed {
+            tx.batch_execute(
+                "SET LOCAL enable_indexscan = off; SET LOCAL enable_indexonlyscan = off;
+                 SET LOCAL enable_seqscan = off",
+            )
+            .await?;
+        }
+        let portal = tx.bind(sql, params).await?;
+        let mut dctx = DCtx::create();
+        'chunks: loop {
+            let rows = tx.query_portal(&portal, SCAN_CHUNK).await?;
+            for r in &rows {
+                let series = i64::from(r.get::<_, i32>(0));
+                let host = i64::from(r.get::<_, i32>(1));
+                let (text, z): (Option<&str>, Option<&[u8]>) = (r.get(2), r.get(3));
+                let stored = text.is_some() || z.is_some();
+                let needs = subs.needs_output(series, host);
+                let json = if stored && (with_json || needs) {
+                    Some(self.json(&mut dctx, text, z).await?)
+                } else {
+                    None
+                };
+                let admitted = !needs || subs.admit(series, host, json.as_deref());
+                if !f(r, admitted, json) {
+                    break 'chunks;
+                }
+            }
+            if rows.len() < usize::try_from(SCAN_CHUNK).unwrap_or(0) {
+                break;
+            }
+        }
+        drop(portal);
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn migrate(&self) -> Result<(), StoreError> {
@@ -397,15 +701,45 @@ impl PgStore {
                         series INTEGER NOT NULL,
                         host INTEGER NOT NULL,
                         words TSVECTOR NOT NULL,
-                        body TEXT NOT NULL
+                        body TEXT,
+                        zbody BYTEA
                     );
                     CREATE INDEX IF NOT EXISTS {idx}_ts_id ON {t} (ts, id);
                     CREATE INDEX IF NOT EXISTS {idx}_series_ts ON {t} (series, ts);
                     CREATE INDEX IF NOT EXISTS {idx}_host_ts ON {t} (host, ts);
                     CREATE INDEX IF NOT EXISTS {idx}_words ON {t} USING GIN (words);
-                    ALTER TABLE {t} SET (toast_tuple_target = 128);"
+                    CREATE TABLE IF NOT EXISTS {t}_zdict (
+                        id SERIAL PRIMARY KEY,
+                        dict BYTEA NOT NULL
+                    );"
                 ))
                 .await?;
+            // The storage of `zbody` ('m': in the row, as it is), if the table has it.
+            let storage: Option<i8> = client
+                .query_opt(
+                    "SELECT attstorage FROM pg_attribute WHERE attrelid = to_regclass($1)
+                     AND attname = 'zbody' AND NOT attisdropped",
+                    &[&t],
+                )
+                .await?
+                .map(|r| r.get(0));
+            if storage.is_none() {
+                // A table of an older Falconer: its bodies stay text; new ones are compressed
+                // here, so the server no longer compresses (and moves out of line) every row.
+                client
+                    .batch_execute(&format!(
+                        "ALTER TABLE {t} ADD COLUMN zbody BYTEA;
+                         ALTER TABLE {t} ALTER COLUMN body DROP NOT NULL;
+                         ALTER TABLE {t} RESET (toast_tuple_target);"
+                    ))
+                    .await?;
+            }
+            if storage != Some(b'm' as i8) {
+                // Compressed already: the server keeps them in the row as they are.
+                client
+                    .batch_execute(&format!("ALTER TABLE {t} ALTER COLUMN zbody SET STORAGE MAIN"))
+                    .await?;
+            }
             // Compact bodies: the server compresses each JSON in the row (lz4 where built in).
             if let Err(e) = client
                 .batch_execute(&format!("ALTER TABLE {t} ALTER COLUMN body SET COMPRESSION lz4"))
@@ -1007,13 +1341,41 @@ impl PgStore {
         let base = dims_filter(&sel, range.0, range.1, &mut p);
         let walk = self.walk(&base, &mut p);
         let text = text_filter(q, &catalog, &mut p);
-        let sql = format!(
-            "SELECT COUNT(*)::int8, COUNT(*) FILTER (WHERE w.hit)::int8
-             FROM (SELECT (TRUE{}) AS hit FROM {walk}) w",
-            text.sql
-        );
-        let row = client.query_one(&sql, &p.refs()).await?;
-        let (walked, found) = (u(row.get::<_, i64>(0)), u(row.get::<_, i64>(1)));
+        let (walked, found) = if text.substrings.is_empty() {
+            let sql = format!(
+                "SELECT COUNT(*)::int8, COUNT(*) FILTER (WHERE w.hit)::int8
+                 FROM (SELECT (TRUE{}) AS hit FROM {walk}) w",
+                text.sql
+            );
+            let row = client.query_one(&sql, &p.refs()).await?;
+            (u(row.get::<_, i64>(0)), u(row.get::<_, i64>(1)))
+        } else {
+            // The bodies of the events the words admit, for their substring terms.
+            let sql = format!(
+                "SELECT w.series, w.host, CASE WHEN w.hit THEN w.body END,
+                        CASE WHEN w.hit THEN w.zbody END, w.hit
+                 FROM (SELECT e.series, e.host, e.body, e.zbody, (TRUE{}) AS hit FROM {walk}) w",
+                text.sql
+            );
+            let (mut walked, mut found) = (0, 0);
+            self.scan(
+                client,
+                false,
+                &sql,
+                &p.refs(),
+                &text.substrings,
+                false,
+                |r, admitted, _| {
+                    walked += 1;
+                    if admitted && r.get::<_, bool>(4) {
+                        found += 1;
+                    }
+                    true
+                },
+            )
+            .await?;
+            (walked, found)
+        };
         if walked < u(WALK) {
             return Ok(Matches::exact(found, true));
         }
@@ -1026,16 +1388,43 @@ impl PgStore {
         }
         let mut p = Params::default();
         let w = event_filter(q, &sel, &catalog, range.0, range.1, &mut p);
-        let sql = format!(
-            "SELECT COUNT(*)::int8, MIN(ts) FROM (SELECT e.ts FROM {} e WHERE {w}
-             ORDER BY e.ts DESC, e.id DESC LIMIT {}) newest",
-            self.table,
-            p.push(i64::try_from(EXACT_MATCHES).unwrap_or(i64::MAX))
-        );
-        let rows = self.by_words(client, text.indexed, &sql, &p.refs()).await?;
-        let (found, oldest) = rows.first().map_or((0, None), |r| {
-            (u(r.get::<_, i64>(0)), r.get::<_, Option<i64>>(1))
-        });
+        let (found, oldest) = if w.substrings.is_empty() {
+            let sql = format!(
+                "SELECT COUNT(*)::int8, MIN(ts) FROM (SELECT e.ts FROM {} e WHERE {}
+                 ORDER BY e.ts DESC, e.id DESC LIMIT {}) newest",
+                self.table,
+                w.sql,
+                p.push(i64::try_from(EXACT_MATCHES).unwrap_or(i64::MAX))
+            );
+            let rows = self.by_words(client, w.indexed, &sql, &p.refs()).await?;
+            rows.first().map_or((0, None), |r| {
+                (u(r.get::<_, i64>(0)), r.get::<_, Option<i64>>(1))
+            })
+        } else {
+            let sql = format!(
+                "SELECT e.series, e.host, e.body, e.zbody, e.ts FROM {} e WHERE {}
+                 ORDER BY e.ts DESC, e.id DESC",
+                self.table, w.sql
+            );
+            let (mut found, mut oldest) = (0, None);
+            self.scan(
+                client,
+                w.indexed,
+                &sql,
+                &p.refs(),
+                &w.substrings,
+                false,
+                |r, admitted, _| {
+                    if admitted {
+                        found += 1;
+                        oldest = Some(r.get::<_, i64>(4));
+                    }
+                    found < EXACT_MATCHES
+                },
+            )
+            .await?;
+            (found, oldest)
+        };
         match oldest {
             Some(oldest) if found >= EXACT_MATCHES => {
                 let (all, newer) = self.window(client, &sel, range, oldest).await?;
@@ -1114,28 +1503,55 @@ impl PgStore {
         } else {
             let mut p = Params::default();
             let w = event_filter(q, &sel, &catalog, from, to, &mut p);
-            let host = if by_host { "e.host" } else { "0" };
-            let rows = client
-                .query(
-                    &format!(
-                        "SELECT {host}, e.series, COUNT(*)::int8 FROM {} e WHERE {w} GROUP BY 1, 2",
-                        self.table
-                    ),
+            if w.substrings.is_empty() {
+                let host = if by_host { "e.host" } else { "0" };
+                let rows = client
+                    .query(
+                        &format!(
+                            "SELECT {host}, e.series, COUNT(*)::int8 FROM {} e WHERE {} GROUP BY 1, 2",
+                            self.table, w.sql
+                        ),
+                        &p.refs(),
+                    )
+                    .await?;
+                rows.iter()
+                    .map(|r| {
+                        (
+                            (
+                                0,
+                                i64::from(r.get::<_, i32>(0)),
+                                i64::from(r.get::<_, i32>(1)),
+                            ),
+                            u(r.get::<_, i64>(2)),
+                        )
+                    })
+                    .collect()
+            } else {
+                let sql = format!(
+                    "SELECT e.series, e.host, e.body, e.zbody FROM {} e WHERE {}",
+                    self.table, w.sql
+                );
+                let mut tally = Tally::new();
+                self.scan(
+                    client,
+                    false,
+                    &sql,
                     &p.refs(),
+                    &w.substrings,
+                    false,
+                    |r, admitted, _| {
+                        if admitted {
+                            let host = if by_host { r.get::<_, i32>(1) } else { 0 };
+                            *tally
+                                .entry((0, i64::from(host), i64::from(r.get::<_, i32>(0))))
+                                .or_default() += 1;
+                        }
+                        true
+                    },
                 )
                 .await?;
-            rows.iter()
-                .map(|r| {
-                    (
-                        (
-                            0,
-                            i64::from(r.get::<_, i32>(0)),
-                            i64::from(r.get::<_, i32>(1)),
-                        ),
-                        u(r.get::<_, i64>(2)),
-                    )
-                })
-                .collect()
+                tally
+            }
         };
         let catalog = self.know(client, catalog, &tally, by_host).await?;
         Ok((catalog, tally))
@@ -1180,24 +1596,33 @@ impl EventStore for PgStore {
         let series: Vec<i32> = numbers.iter().map(|n| n.0).collect();
         let hosts: Vec<i32> = numbers.iter().map(|n| n.1).collect();
         let words: Vec<String> = rows.iter().map(|r| tsvector_literal(&r.doc)).collect();
-        let bodies: Vec<String> = rows
-            .iter()
-            .map(|r| String::from_utf8_lossy(&r.json).into_owned())
-            .collect();
+        let bodies = self.bodies(&rows).await?;
         let t = &self.table;
         let tx = client.transaction().await?;
         let stmt = tx
             .prepare_cached(&format!(
-                "INSERT INTO {t} (uuid, ts, series, host, words, body)
-                 SELECT u, ts, s, h, w::tsvector, b
-                 FROM UNNEST($1::text[], $2::int8[], $3::int4[], $4::int4[], $5::text[], $6::text[])
-                      AS x(u, ts, s, h, w, b)
+                "INSERT INTO {t} (uuid, ts, series, host, words, body, zbody)
+                 SELECT u, ts, s, h, w::tsvector, b, z
+                 FROM UNNEST($1::text[], $2::int8[], $3::int4[], $4::int4[], $5::text[], $6::text[],
+                             $7::bytea[])
+                      AS x(u, ts, s, h, w, b, z)
                  ON CONFLICT (uuid) DO NOTHING
                  RETURNING ts, series, host"
             ))
             .await?;
         let added = tx
-            .query(&stmt, &[&uuids, &ts, &series, &hosts, &words, &bodies])
+            .query(
+                &stmt,
+                &[
+                    &uuids,
+                    &ts,
+                    &series,
+                    &hosts,
+                    &words,
+                    &bodies.text,
+                    &bodies.compressed,
+                ],
+            )
             .await?;
         let mut deltas = Deltas::default();
         for r in &added {
@@ -1236,8 +1661,9 @@ impl EventStore for PgStore {
             i64::try_from(q.offset).unwrap_or(i64::MAX)
         };
         // The page's events: from the newest events of the range (`walk`), else by the plan
-        // PostgreSQL picks, with the word index when a term is in it.
-        let page_sql = |walk: bool, p: &mut Params| -> (String, bool) {
+        // PostgreSQL picks, with the word index when a term is in it. Substring terms are
+        // checked here: the page is then cut here too.
+        let page_sql = |walk: bool, p: &mut Params| -> (String, TextFilter) {
             let mut base = dims_filter(&sel, from, to, p);
             if let Some((ts, id)) = cursor {
                 base.push_str(&format!(
@@ -1252,34 +1678,63 @@ impl EventStore for PgStore {
                 format!("{} e", self.table)
             };
             let text = text_filter(q, &catalog, p);
+            let cut = if text.substrings.is_empty() {
+                format!(" LIMIT {} OFFSET {}", p.push(limit), p.push(offset))
+            } else {
+                String::new()
+            };
             let sql = format!(
-                "SELECT e.body, e.ts, e.id FROM {rows} WHERE {base}{}
-                 ORDER BY e.ts DESC, e.id DESC LIMIT {} OFFSET {}",
+                "SELECT e.series, e.host, e.body, e.zbody, e.ts, e.id FROM {rows} WHERE {base}{}
+                 ORDER BY e.ts DESC, e.id DESC{cut}",
                 text.sql,
-                p.push(limit),
-                p.push(offset)
             );
-            (sql, text.indexed)
+            (sql, text)
         };
-        let mut rows = Vec::new();
-        if !q.terms.is_empty() {
+        let (limit, offset) = (u(limit), u(offset));
+        let page = |walk: bool| {
             let mut p = Params::default();
-            let (sql, _) = page_sql(true, &mut p);
-            rows = client.query(&sql, &p.refs()).await?;
+            let (sql, text) = page_sql(walk, &mut p);
+            (sql, text, p)
+        };
+        let mut events = Vec::new();
+        let mut last = None;
+        for walk in [true, false] {
+            if walk && q.terms.is_empty() {
+                continue;
+            }
+            if !walk && !q.terms.is_empty() && (events.len() as u64 == limit || matches.whole) {
+                break;
+            }
+            let (sql, text, p) = page(walk);
+            events.clear();
+            let mut skipped = 0;
+            self.scan(
+                &mut client,
+                text.indexed && !walk,
+                &sql,
+                &p.refs(),
+                &text.substrings,
+                true,
+                |r, admitted, json| {
+                    if !admitted || events.len() as u64 >= limit {
+                        return (events.len() as u64) < limit;
+                    }
+                    if skipped < offset && !text.substrings.is_empty() {
+                        skipped += 1;
+                        return true;
+                    }
+                    events.push(json.unwrap_or_default());
+                    last = Some((r.get::<_, i64>(4), r.get::<_, i64>(5)));
+                    (events.len() as u64) < limit
+                },
+            )
+            .await?;
         }
-        if q.terms.is_empty() || (i64::try_from(rows.len()).ok() != Some(limit) && !matches.whole) {
-            let mut p = Params::default();
-            let (sql, indexed) = page_sql(false, &mut p);
-            rows = self.by_words(&mut client, indexed, &sql, &p.refs()).await?;
-        }
-        let next = (i64::try_from(rows.len()).ok() == Some(limit))
-            .then(|| {
-                rows.last()
-                    .map(|r| format!("{}.{}", r.get::<_, i64>(1), r.get::<_, i64>(2)))
-            })
+        let next = (events.len() as u64 == limit)
+            .then(|| last.map(|(ts, id)| format!("{ts}.{id}")))
             .flatten();
         Ok(Page {
-            events: rows.iter().map(|r| r.get(0)).collect(),
+            events,
             all: matches.all,
             estimated: matches.estimated,
             next,
@@ -1359,35 +1814,46 @@ impl EventStore for PgStore {
             let mut p = Params::default();
             let w = event_filter(q, &sel, &catalog, from, to, &mut p);
             let last = i64::from(buckets) - 1;
-            let bucket = if open_end {
-                format!(
-                    "LEAST(floor((e.ts - {})::float8 / {})::int8, {})",
-                    p.push(start_us),
-                    p.push(width as f64),
-                    p.push(last)
+            if w.substrings.is_empty() {
+                self.timeline_tally(
+                    &client,
+                    &w.sql,
+                    p,
+                    start_us,
+                    width,
+                    open_end.then_some(last),
                 )
+                .await?
             } else {
-                format!(
-                    "floor((e.ts - {})::float8 / {})::int8",
-                    p.push(start_us),
-                    p.push(width as f64)
-                )
-            };
-            let rows = client
-                .query(
-                    &format!(
-                        "SELECT {bucket}, e.series, COUNT(*)::int8 FROM {} e WHERE {w} GROUP BY 1, 2",
-                        self.table
-                    ),
+                let sql = format!(
+                    "SELECT e.series, e.host, e.body, e.zbody, e.ts FROM {} e WHERE {}",
+                    self.table, w.sql
+                );
+                let mut tally = Tally::new();
+                self.scan(
+                    &mut client,
+                    false,
+                    &sql,
                     &p.refs(),
+                    &w.substrings,
+                    false,
+                    |r, admitted, _| {
+                        let b = r
+                            .get::<_, i64>(4)
+                            .saturating_sub(start_us)
+                            .div_euclid(width);
+                        let b = if open_end { b.min(last) } else { b };
+                        if let (true, Ok(b)) = (admitted, i32::try_from(b)) {
+                            *tally
+                                .entry((b, 0, i64::from(r.get::<_, i32>(0))))
+                                .or_default() += 1;
+                        }
+                        true
+                    },
                 )
                 .await?;
-            rows.iter()
-                .filter_map(|r| {
-                    let b = i32::try_from(r.get::<_, i64>(0)).ok()?;
-                    Some(((b, 0, i64::from(r.get::<_, i32>(1))), u(r.get::<_, i64>(2))))
-                })
-                .collect()
+                tally
+            }
         };
         let catalog = self.know(&client, catalog, &tally, false).await?;
         Ok(bys
@@ -1412,11 +1878,16 @@ impl EventStore for PgStore {
         let client = self.pool.get().await.map_err(pool_error)?;
         let row = client
             .query_opt(
-                &format!("SELECT body FROM {} WHERE uuid = $1", self.table),
+                &format!("SELECT body, zbody FROM {} WHERE uuid = $1", self.table),
                 &[&uuid],
             )
             .await?;
-        Ok(row.map(|r| r.get(0)))
+        match row {
+            Some(r) => Ok(Some(
+                self.json(&mut DCtx::create(), r.get(0), r.get(1)).await?,
+            )),
+            None => Ok(None),
+        }
     }
 
     async fn record_drops(&self, counts: &[DropCount]) -> Result<(), StoreError> {
