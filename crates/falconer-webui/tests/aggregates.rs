@@ -541,6 +541,39 @@ async fn estimated_free_text_counts(backend: Backend) {
             "{term}"
         );
     }
+    // A substring (two characters) of the output only, in fewer events than the cap but
+    // hundreds of the newest: counted exactly past the newest events, newest first (t7 in
+    // cat7, cat70-cat79, cat700-cat799, cat7000-cat7999).
+    let short = search(&["t7"]);
+    assert_eq!(ui.store.count(&short).await.expect("count"), 1_111);
+    let page = ui.store.search(&short).await.expect("search");
+    assert!(!page.estimated);
+    assert_eq!((page.all, page.events.len()), (1_111, 100));
+    let numbers: Vec<String> = page
+        .events
+        .iter()
+        .map(|e| {
+            let v: Value = serde_json::from_str(e).expect("JSON");
+            v["output_fields"]["proc.name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    let newest: Vec<String> = [7]
+        .into_iter()
+        .chain(70..80)
+        .chain(700..789)
+        .map(|n| format!("cat{n}"))
+        .collect();
+    assert_eq!(numbers, newest, "newest first");
+    // The page after the 100th match of the range, by position.
+    let mut later = search(&["t7"]);
+    later.offset = 1_000;
+    let page = ui.store.search(&later).await.expect("search");
+    let v: Value = serde_json::from_str(&page.events[0]).expect("JSON");
+    assert_eq!(v["output_fields"]["proc.name"], "cat7889");
+    assert_eq!(page.events.len(), 100);
     // Fewer matches than the cap: exact (cat77, cat770-cat779, cat7700-cat7799).
     let page = ui.store.search(&search(&["cat77"])).await.expect("search");
     assert!(!page.estimated);

@@ -88,7 +88,7 @@ impl Ui {
             let t = &self.settings.table;
             client
                 .batch_execute(&format!(
-                    "DROP TABLE IF EXISTS {t}; DROP TABLE IF EXISTS {t}_dropped; DROP TABLE IF EXISTS {t}_silences; DROP TABLE IF EXISTS {t}_dims; DROP TABLE IF EXISTS {t}_series; DROP TABLE IF EXISTS {t}_agg; DROP TABLE IF EXISTS {t}_agg_host"
+                    "DROP TABLE IF EXISTS {t}; DROP TABLE IF EXISTS {t}_dropped; DROP TABLE IF EXISTS {t}_silences; DROP TABLE IF EXISTS {t}_dims; DROP TABLE IF EXISTS {t}_series; DROP TABLE IF EXISTS {t}_agg; DROP TABLE IF EXISTS {t}_agg_host; DROP TABLE IF EXISTS {t}_zdict"
                 ))
                 .await
                 .expect("drop test tables");

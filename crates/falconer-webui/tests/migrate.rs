@@ -366,7 +366,7 @@ async fn an_older_postgres_table_is_converted_in_place() {
         .batch_execute(&format!(
             "DROP TABLE IF EXISTS {t}; DROP TABLE IF EXISTS {t}_dropped; DROP TABLE IF EXISTS {t}_silences;
              DROP TABLE IF EXISTS {t}_dims; DROP TABLE IF EXISTS {t}_series; DROP TABLE IF EXISTS {t}_agg;
-             DROP TABLE IF EXISTS {t}_agg_host"
+             DROP TABLE IF EXISTS {t}_agg_host; DROP TABLE IF EXISTS {t}_zdict"
         ))
         .await
         .expect("cleanup");

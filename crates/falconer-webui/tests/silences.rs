@@ -422,7 +422,7 @@ async fn drop_pg_tables(table: &str) {
     tokio::spawn(conn);
     client
         .batch_execute(&format!(
-            "DROP TABLE IF EXISTS {table}; DROP TABLE IF EXISTS {table}_dropped; DROP TABLE IF EXISTS {table}_silences; DROP TABLE IF EXISTS {table}_dims; DROP TABLE IF EXISTS {table}_series; DROP TABLE IF EXISTS {table}_agg; DROP TABLE IF EXISTS {table}_agg_host"
+            "DROP TABLE IF EXISTS {table}; DROP TABLE IF EXISTS {table}_dropped; DROP TABLE IF EXISTS {table}_silences; DROP TABLE IF EXISTS {table}_dims; DROP TABLE IF EXISTS {table}_series; DROP TABLE IF EXISTS {table}_agg; DROP TABLE IF EXISTS {table}_agg_host; DROP TABLE IF EXISTS {table}_zdict"
         ))
         .await
         .expect("drop test tables");

@@ -86,6 +86,8 @@ pub(crate) fn train(samples: &[Vec<u8>]) -> Option<Vec<u8>> {
 pub(crate) struct Encoder {
     current: Option<Compressor>,
     samples: Vec<Vec<u8>>,
+    /// The samples were taken for training, which has not ended yet.
+    training: bool,
 }
 
 fn compressor(id: u32, dict: &[u8]) -> Option<Compressor> {
@@ -101,12 +103,18 @@ impl Encoder {
         Encoder {
             current: dict.and_then(|(id, d)| compressor(id, d)),
             samples: Vec::new(),
+            training: false,
         }
     }
 
-    /// True when there is no dictionary yet.
+    /// True when there is a dictionary to compress with.
+    pub(crate) fn has_dictionary(&self) -> bool {
+        self.current.is_some()
+    }
+
+    /// True when there is no dictionary yet, nor one being trained.
     pub(crate) fn wants_samples(&self) -> bool {
-        self.current.is_none()
+        self.current.is_none() && !self.training
     }
 
     /// Keeps a sample; returns true once there are enough to train.
@@ -119,23 +127,32 @@ impl Encoder {
 
     /// True when there is no dictionary and enough samples to train one.
     pub(crate) fn ready(&self) -> bool {
-        self.current.is_none() && self.samples.len() >= TRAIN_SAMPLES
+        self.wants_samples() && self.samples.len() >= TRAIN_SAMPLES
     }
 
     /// Trains a dictionary from the samples (they are dropped either way).
     pub(crate) fn train(&mut self) -> Option<Vec<u8>> {
-        train(&self.take_samples())
+        let samples = self.take_samples();
+        self.training = false;
+        train(&samples)
     }
 
-    /// The samples, for training elsewhere (off an async runtime's threads); sampling
-    /// starts again unless a dictionary is then set.
+    /// The samples, for training elsewhere (off an async runtime's threads): no more are
+    /// taken until [`Encoder::use_dictionary`] or [`Encoder::training_failed`].
     pub(crate) fn take_samples(&mut self) -> Vec<Vec<u8>> {
+        self.training = true;
         std::mem::take(&mut self.samples)
+    }
+
+    /// Training elsewhere gave no dictionary: sampling starts again.
+    pub(crate) fn training_failed(&mut self) {
+        self.training = false;
     }
 
     /// Starts using dictionary `id`.
     pub(crate) fn use_dictionary(&mut self, id: u32, dict: &[u8]) {
         self.current = compressor(id, dict);
+        self.training = false;
     }
 
     /// The current dictionary, for compressing outside the writer.

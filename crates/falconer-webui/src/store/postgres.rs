@@ -25,7 +25,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use falconer_event::Alert;
 use tokio_postgres::types::ToSql;
 use zstd::zstd_safe::DCtx;
@@ -182,6 +182,24 @@ fn event_filter(
     text
 }
 
+/// The read of `rows` (as `e`) under `filter`, newest first, before `after` (`(ts, id)`),
+/// selecting `e.series, e.host, {bodies}, e.ts, e.id` (see `PgStore::scan_newest`).
+fn newest_sql(
+    rows: &str,
+    filter: &str,
+    bodies: &str,
+    after: Option<(i64, i64)>,
+    p: &mut Params,
+) -> String {
+    let keyset = after.map_or(String::new(), |(ts, id)| {
+        format!(" AND (e.ts, e.id) < ({}, {})", p.push(ts), p.push(id))
+    });
+    format!(
+        "SELECT e.series, e.host, {bodies}, e.ts, e.id FROM {rows} WHERE {filter}{keyset}
+         ORDER BY e.ts DESC, e.id DESC"
+    )
+}
+
 /// The conditions (over `t e`) selecting the events in `[from, to)` that `sel` admits.
 fn dims_filter(sel: &Selection, from: i64, to: i64, p: &mut Params) -> String {
     let mut sql = format!("e.ts >= {} AND e.ts < {}", p.push(from), p.push(to));
@@ -234,6 +252,37 @@ impl Substrings {
 
     fn is_empty(&self) -> bool {
         self.terms.is_empty()
+    }
+
+    /// The condition (over `e`) that the event's names hold every term: its output is then
+    /// not needed.
+    fn named_sql(&self, p: &mut Params) -> String {
+        let mut sql = String::from("(TRUE");
+        for (_, series, hosts) in &self.terms {
+            let s: Vec<i32> = series
+                .iter()
+                .filter_map(|s| i32::try_from(*s).ok())
+                .collect();
+            let h: Vec<i32> = hosts
+                .iter()
+                .filter_map(|h| i32::try_from(*h).ok())
+                .collect();
+            sql.push_str(&format!(
+                " AND (e.series = ANY({}) OR e.host = ANY({}))",
+                p.push(s),
+                p.push(h)
+            ));
+        }
+        sql.push(')');
+        sql
+    }
+
+    /// `e.body, e.zbody`, NULL for events whose names hold every term.
+    fn bodies_sql(&self, p: &mut Params) -> String {
+        let named = self.named_sql(p);
+        format!(
+            "CASE WHEN {named} THEN NULL ELSE e.body END, CASE WHEN {named} THEN NULL ELSE e.zbody END"
+        )
     }
 
     /// True when some term is in neither the event's series nor its host names: its output
@@ -320,8 +369,8 @@ type Tally = HashMap<(i32, i64, i64), u64>;
 /// The stored form of a batch's bodies, one of the two per row.
 #[derive(Default)]
 struct Bodies {
-    /// The JSON as text (no dictionary yet, or compression failed).
-    text: Vec<Option<String>>,
+    /// The JSON as text (no dictionary yet, or compression failed), else empty.
+    text: Vec<String>,
     /// Compressed ([`super::codec`]).
     compressed: Vec<Option<Vec<u8>>>,
 }
@@ -373,7 +422,9 @@ impl PgStore {
             encoder: std::sync::Mutex::new(Encoder::new(None)),
         };
         store.migrate().await?;
-        store.load_dictionaries().await?;
+        let client = store.pool.get().await.map_err(pool_error)?;
+        store.load_dictionaries(&client).await?;
+        drop(client);
         Ok(store)
     }
 
@@ -430,10 +481,10 @@ impl PgStore {
             .map_err(|_| StoreError::Task("encoder poisoned".into()))
     }
 
-    /// Reads the stored dictionaries: all for reading; the first one for writing when this
-    /// handle has none (so replicas compress alike).
-    async fn load_dictionaries(&self) -> Result<(), StoreError> {
-        let client = self.pool.get().await.map_err(pool_error)?;
+    /// Reads the stored dictionaries over `client` (the caller's connection: a second one
+    /// could wait for a pool the caller helps fill): all for reading, and the first one for
+    /// writing when this handle has none (so replicas compress alike).
+    async fn load_dictionaries<C: GenericClient>(&self, client: &C) -> Result<(), StoreError> {
         let rows = client
             .query(
                 &format!("SELECT id, dict FROM {}_zdict ORDER BY id", self.table),
@@ -459,58 +510,85 @@ impl PgStore {
         }
         if let Some((id, dict)) = first {
             let mut encoder = self.encoder()?;
-            if encoder.wants_samples() {
+            if !encoder.has_dictionary() {
                 encoder.use_dictionary(id, &dict);
             }
         }
         Ok(())
     }
 
-    /// Once enough alerts are sampled: adopts a dictionary another replica stored, or trains
-    /// one (on the blocking pool) and stores it.
-    async fn train(&self, samples: Vec<Vec<u8>>) -> Result<(), StoreError> {
-        self.load_dictionaries().await?;
-        if !self.encoder()?.wants_samples() {
-            return Ok(());
-        }
+    /// Trains a dictionary from `samples` (on the blocking pool) and stores it, unless
+    /// another replica stored one first: then that one is used. Best effort: on failure
+    /// sampling starts again, and the batch is stored with text bodies.
+    async fn train(&self, client: &deadpool_postgres::Object, samples: Vec<Vec<u8>>) {
         let started = std::time::Instant::now();
-        let trained = tokio::task::spawn_blocking(move || codec::train(&samples))
-            .await
-            .map_err(|e| StoreError::Task(e.to_string()))?;
-        let Some(dict) = trained else {
-            return Ok(());
-        };
-        let client = self.pool.get().await.map_err(pool_error)?;
-        let id: i32 = client
-            .query_one(
-                &format!(
-                    "INSERT INTO {}_zdict (dict) VALUES ($1) RETURNING id",
-                    self.table
-                ),
-                &[&dict],
-            )
-            .await?
-            .get(0);
-        let id = u32::try_from(id)
-            .map_err(|_| StoreError::Corrupt(format!("dictionary number {id}")))?;
-        self.dicts
-            .write()
-            .map_err(|_| StoreError::Task("dictionaries poisoned".into()))?
-            .add(id, &dict);
-        // A replica that stored one first: its number is lower, and the next open adopts it.
-        self.encoder()?.use_dictionary(id, &dict);
-        tracing::info!(
-            id,
-            bytes = dict.len(),
-            ms = started.elapsed().as_millis() as u64,
-            "webui store: compression dictionary trained"
-        );
-        Ok(())
+        let result = async {
+            let trained = tokio::task::spawn_blocking(move || codec::train(&samples))
+                .await
+                .map_err(|e| StoreError::Task(e.to_string()))?;
+            let Some(dict) = trained else {
+                return Ok(None);
+            };
+            // One replica at a time stores a dictionary, and only when none is there.
+            let lock_key = format!("falconer-webui-zdict:{}", self.table);
+            client
+                .execute("SELECT pg_advisory_lock(hashtext($1))", &[&lock_key])
+                .await?;
+            let stored = async {
+                let existing = client
+                    .query_opt(&format!("SELECT id FROM {}_zdict LIMIT 1", self.table), &[])
+                    .await?;
+                if existing.is_some() {
+                    return Ok::<_, StoreError>(None);
+                }
+                let id: i32 = client
+                    .query_one(
+                        &format!(
+                            "INSERT INTO {}_zdict (dict) VALUES ($1) RETURNING id",
+                            self.table
+                        ),
+                        &[&dict],
+                    )
+                    .await?
+                    .get(0);
+                Ok(Some((id, dict.len())))
+            }
+            .await;
+            let unlocked = client
+                .execute("SELECT pg_advisory_unlock(hashtext($1))", &[&lock_key])
+                .await;
+            let stored = stored?;
+            unlocked?;
+            self.load_dictionaries(client).await?;
+            Ok::<_, StoreError>(stored)
+        }
+        .await;
+        match result {
+            Ok(Some((id, bytes))) => tracing::info!(
+                id,
+                bytes,
+                ms = started.elapsed().as_millis() as u64,
+                "webui store: compression dictionary trained"
+            ),
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "webui store: no compression dictionary yet; bodies stay text and training starts again");
+            }
+        }
+        if let Ok(mut encoder) = self.encoder() {
+            if !encoder.has_dictionary() {
+                encoder.training_failed();
+            }
+        }
     }
 
-    /// The stored form of each row's JSON: compressed (`zbody`) when there is a dictionary,
-    /// else the text (`body`), sampled towards one.
-    async fn bodies(&self, rows: &[Row<'_>]) -> Result<Bodies, StoreError> {
+    /// The stored form of each row's JSON: compressed (`zbody`, with an empty `body`) when
+    /// there is a dictionary, else the text (`body`), sampled towards one.
+    async fn bodies(
+        &self,
+        client: &deadpool_postgres::Object,
+        rows: &[Row<'_>],
+    ) -> Result<Bodies, StoreError> {
         let (compressor, samples) = {
             let mut encoder = self.encoder()?;
             if encoder.wants_samples() {
@@ -525,26 +603,27 @@ impl PgStore {
         for r in rows {
             match compressor.as_ref().and_then(|c| c.compress(&r.json)) {
                 Some(z) => {
-                    out.text.push(None);
+                    out.text.push(String::new());
                     out.compressed.push(Some(z));
                 }
                 None => {
-                    out.text
-                        .push(Some(String::from_utf8_lossy(&r.json).into_owned()));
+                    out.text.push(String::from_utf8_lossy(&r.json).into_owned());
                     out.compressed.push(None);
                 }
             }
         }
         if let Some(samples) = samples {
-            self.train(samples).await?;
+            self.train(client, samples).await;
         }
         Ok(out)
     }
 
-    /// The JSON of a stored body (`body` text or `zbody` compressed), reading the dictionaries
-    /// again when it names one this handle does not know (another replica's).
-    async fn json(
+    /// The JSON of a stored body (`zbody` compressed, else the `body` text), reading the
+    /// dictionaries again over `client` when it names one this handle does not know (another
+    /// replica's).
+    async fn json<C: GenericClient>(
         &self,
+        client: &C,
         dctx: &mut DCtx<'_>,
         text: Option<&str>,
         compressed: Option<&[u8]>,
@@ -561,7 +640,7 @@ impl PgStore {
             match decoded {
                 Ok(json) => return Ok(json),
                 Err(CodecError::UnknownDictionary(_)) if attempt == 0 => {
-                    self.load_dictionaries().await?;
+                    self.load_dictionaries(client).await?;
                 }
                 Err(e) => return Err(StoreError::Corrupt(e.to_string())),
             }
@@ -569,45 +648,48 @@ impl PgStore {
         Err(StoreError::Corrupt("unknown dictionary".into()))
     }
 
-    /// Runs `sql`, which selects `e.series, e.host, e.body, e.zbody` first, through a cursor
-    /// (with the word index when `indexed`, as [`Self::by_words`]) and calls `f` with each
-    /// row, whether `subs` admits it, and its JSON when `with_json` or a term needed it
-    /// (never for a row whose bodies are NULL), until `f` returns false.
-    #[allow(clippy::too_many_arguments)]
+    /// One row of a scan (`series, host, body, zbody` first): whether `subs` admits it, and
+    /// its JSON when `with_json` or a term needed it (never when its bodies are NULL: the
+    /// query knew it was not needed).
+    async fn visit<C: GenericClient>(
+        &self,
+        client: &C,
+        dctx: &mut DCtx<'_>,
+        subs: &Substrings,
+        with_json: bool,
+        r: &tokio_postgres::Row,
+    ) -> Result<(bool, Option<String>), StoreError> {
+        let series = i64::from(r.get::<_, i32>(0));
+        let host = i64::from(r.get::<_, i32>(1));
+        let (text, z): (Option<&str>, Option<&[u8]>) = (r.get(2), r.get(3));
+        let stored = text.is_some() || z.is_some();
+        let needs = subs.needs_output(series, host);
+        let json = if stored && (with_json || needs) {
+            Some(self.json(client, dctx, text, z).await?)
+        } else {
+            None
+        };
+        Ok((!needs || subs.admit(series, host, json.as_deref()), json))
+    }
+
+    /// Runs `sql` (selecting `e.series, e.host, e.body, e.zbody` first; no order needed, or
+    /// over a bounded set of rows) through a cursor and calls `f` with each row, whether
+    /// `subs` admits it, and its JSON ([`Self::visit`]), until `f` returns false.
     async fn scan(
         &self,
         client: &mut deadpool_postgres::Object,
-        indexed: bool,
-        sql: &str,
-        params: &[&(dyn ToSql + Sync)],
+        (sql, params): (&str, &[&(dyn ToSql + Sync)]),
         subs: &Substrings,
         with_json: bool,
         mut f: impl FnMut(&tokio_postgres::Row, bool, Option<String>) -> bool,
     ) -> Result<(), StoreError> {
         let tx = client.transaction().await?;
-        if indexed {
-            tx.batch_execute(
-                "SET LOCAL enable_indexscan = off; SET LOCAL enable_indexonlyscan = off;
-                 SET LOCAL enable_seqscan = off",
-            )
-            .await?;
-        }
         let portal = tx.bind(sql, params).await?;
         let mut dctx = DCtx::create();
         'chunks: loop {
             let rows = tx.query_portal(&portal, SCAN_CHUNK).await?;
             for r in &rows {
-                let series = i64::from(r.get::<_, i32>(0));
-                let host = i64::from(r.get::<_, i32>(1));
-                let (text, z): (Option<&str>, Option<&[u8]>) = (r.get(2), r.get(3));
-                let stored = text.is_some() || z.is_some();
-                let needs = subs.needs_output(series, host);
-                let json = if stored && (with_json || needs) {
-                    Some(self.json(&mut dctx, text, z).await?)
-                } else {
-                    None
-                };
-                let admitted = !needs || subs.admit(series, host, json.as_deref());
+                let (admitted, json) = self.visit(&tx, &mut dctx, subs, with_json, r).await?;
                 if !f(r, admitted, json) {
                     break 'chunks;
                 }
@@ -619,6 +701,48 @@ impl PgStore {
         drop(portal);
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Walks the events newest first, [`SCAN_CHUNK`] at a time: `page(p, after)` gives the
+    /// query of those before `after` (`(ts, id)`; selecting `e.series, e.host, e.body,
+    /// e.zbody, e.ts, e.id`, newest first, without a limit), run as [`Self::by_words`] with
+    /// `indexed`. Calls `f` with each row, whether `subs` admits it, and its JSON (when
+    /// `with_json`, or a term needed it), until `f` returns false. Each query is a short
+    /// ordered read the planner starts at once, where one cursor over the whole range would
+    /// be planned to sort all of it first.
+    #[allow(clippy::too_many_arguments)]
+    async fn scan_newest(
+        &self,
+        client: &mut deadpool_postgres::Object,
+        indexed: bool,
+        page: impl Fn(&mut Params, Option<(i64, i64)>) -> String,
+        subs: &Substrings,
+        with_json: bool,
+        mut f: impl FnMut(&tokio_postgres::Row, bool, Option<String>) -> bool,
+    ) -> Result<(), StoreError> {
+        let mut dctx = DCtx::create();
+        let mut after = None;
+        loop {
+            let mut p = Params::default();
+            let sql = format!(
+                "{} LIMIT {}",
+                page(&mut p, after),
+                p.push(i64::from(SCAN_CHUNK))
+            );
+            let rows = self.by_words(client, indexed, &sql, &p.refs()).await?;
+            for r in &rows {
+                let (admitted, json) = self.visit(&*client, &mut dctx, subs, with_json, r).await?;
+                if !f(r, admitted, json) {
+                    return Ok(());
+                }
+            }
+            match rows.last() {
+                Some(r) if rows.len() == usize::try_from(SCAN_CHUNK).unwrap_or(0) => {
+                    after = Some((r.get::<_, i64>(4), r.get::<_, i64>(5)));
+                }
+                _ => return Ok(()),
+            }
+        }
     }
 
     async fn migrate(&self) -> Result<(), StoreError> {
@@ -701,7 +825,7 @@ impl PgStore {
                         series INTEGER NOT NULL,
                         host INTEGER NOT NULL,
                         words TSVECTOR NOT NULL,
-                        body TEXT,
+                        body TEXT NOT NULL,
                         zbody BYTEA
                     );
                     CREATE INDEX IF NOT EXISTS {idx}_ts_id ON {t} (ts, id);
@@ -724,18 +848,19 @@ impl PgStore {
                 .await?
                 .map(|r| r.get(0));
             if storage.is_none() {
-                // A table of an older Falconer: its bodies stay text; new ones are compressed
-                // here, so the server no longer compresses (and moves out of line) every row.
+                // A table of an older Falconer: its bodies stay text. New ones are compressed
+                // here, with an empty `body` (an older replica still running shows such events
+                // empty rather than failing on a NULL).
                 client
                     .batch_execute(&format!(
                         "ALTER TABLE {t} ADD COLUMN zbody BYTEA;
-                         ALTER TABLE {t} ALTER COLUMN body DROP NOT NULL;
                          ALTER TABLE {t} RESET (toast_tuple_target);"
                     ))
                     .await?;
             }
             if storage != Some(b'm' as i8) {
-                // Compressed already: the server keeps them in the row as they are.
+                // Compressed already: kept in the row (the server tries to compress only rows
+                // over about 2 KB).
                 client
                     .batch_execute(&format!("ALTER TABLE {t} ALTER COLUMN zbody SET STORAGE MAIN"))
                     .await?;
@@ -1350,19 +1475,20 @@ impl PgStore {
             let row = client.query_one(&sql, &p.refs()).await?;
             (u(row.get::<_, i64>(0)), u(row.get::<_, i64>(1)))
         } else {
-            // The bodies of the events the words admit, for their substring terms.
+            // The bodies of the events the words admit and whose names do not hold every
+            // substring term.
+            let named = text.substrings.named_sql(&mut p);
             let sql = format!(
-                "SELECT w.series, w.host, CASE WHEN w.hit THEN w.body END,
-                        CASE WHEN w.hit THEN w.zbody END, w.hit
-                 FROM (SELECT e.series, e.host, e.body, e.zbody, (TRUE{}) AS hit FROM {walk}) w",
+                "SELECT w.series, w.host, CASE WHEN w.read THEN w.body END,
+                        CASE WHEN w.read THEN w.zbody END, w.hit
+                 FROM (SELECT e.series, e.host, e.body, e.zbody, h.hit, h.hit AND NOT {named} AS read
+                       FROM {walk}, LATERAL (SELECT (TRUE{}) AS hit) h) w",
                 text.sql
             );
             let (mut walked, mut found) = (0, 0);
             self.scan(
                 client,
-                false,
-                &sql,
-                &p.refs(),
+                (&sql, &p.refs()),
                 &text.substrings,
                 false,
                 |r, admitted, _| {
@@ -1401,17 +1527,15 @@ impl PgStore {
                 (u(r.get::<_, i64>(0)), r.get::<_, Option<i64>>(1))
             })
         } else {
-            let sql = format!(
-                "SELECT e.series, e.host, e.body, e.zbody, e.ts FROM {} e WHERE {}
-                 ORDER BY e.ts DESC, e.id DESC",
-                self.table, w.sql
-            );
             let (mut found, mut oldest) = (0, None);
-            self.scan(
+            self.scan_newest(
                 client,
                 w.indexed,
-                &sql,
-                &p.refs(),
+                |p, after| {
+                    let w = event_filter(q, &sel, &catalog, range.0, range.1, p);
+                    let bodies = w.substrings.bodies_sql(p);
+                    newest_sql(&format!("{} e", self.table), &w.sql, &bodies, after, p)
+                },
                 &w.substrings,
                 false,
                 |r, admitted, _| {
@@ -1527,16 +1651,15 @@ impl PgStore {
                     })
                     .collect()
             } else {
+                let bodies = w.substrings.bodies_sql(&mut p);
                 let sql = format!(
-                    "SELECT e.series, e.host, e.body, e.zbody FROM {} e WHERE {}",
+                    "SELECT e.series, e.host, {bodies} FROM {} e WHERE {}",
                     self.table, w.sql
                 );
                 let mut tally = Tally::new();
                 self.scan(
                     client,
-                    false,
-                    &sql,
-                    &p.refs(),
+                    (&sql, &p.refs()),
                     &w.substrings,
                     false,
                     |r, admitted, _| {
@@ -1596,7 +1719,7 @@ impl EventStore for PgStore {
         let series: Vec<i32> = numbers.iter().map(|n| n.0).collect();
         let hosts: Vec<i32> = numbers.iter().map(|n| n.1).collect();
         let words: Vec<String> = rows.iter().map(|r| tsvector_literal(&r.doc)).collect();
-        let bodies = self.bodies(&rows).await?;
+        let bodies = self.bodies(&client, &rows).await?;
         let t = &self.table;
         let tx = client.transaction().await?;
         let stmt = tx
@@ -1654,16 +1777,16 @@ impl EventStore for PgStore {
         let (catalog, sel) = self.select(&client, q).await?;
         let (from, to) = agg::range_of(q.from_us, q.to_us);
         let cursor = q.cursor.as_deref().and_then(parse_cursor);
-        let limit = i64::try_from(q.limit).unwrap_or(i64::MAX);
+        let limit = usize::try_from(q.limit).unwrap_or(usize::MAX);
         let offset = if cursor.is_some() {
             0
         } else {
-            i64::try_from(q.offset).unwrap_or(i64::MAX)
+            usize::try_from(q.offset).unwrap_or(usize::MAX)
         };
         // The page's events: from the newest events of the range (`walk`), else by the plan
         // PostgreSQL picks, with the word index when a term is in it. Substring terms are
-        // checked here: the page is then cut here too.
-        let page_sql = |walk: bool, p: &mut Params| -> (String, TextFilter) {
+        // checked here, reading newest first until the page is full.
+        let base = |p: &mut Params| {
             let mut base = dims_filter(&sel, from, to, p);
             if let Some((ts, id)) = cursor {
                 base.push_str(&format!(
@@ -1672,65 +1795,81 @@ impl EventStore for PgStore {
                     p.push(id)
                 ));
             }
-            let rows = if walk {
-                self.walk(&base, p)
-            } else {
-                format!("{} e", self.table)
-            };
-            let text = text_filter(q, &catalog, p);
-            let cut = if text.substrings.is_empty() {
-                format!(" LIMIT {} OFFSET {}", p.push(limit), p.push(offset))
-            } else {
-                String::new()
-            };
-            let sql = format!(
-                "SELECT e.series, e.host, e.body, e.zbody, e.ts, e.id FROM {rows} WHERE {base}{}
-                 ORDER BY e.ts DESC, e.id DESC{cut}",
-                text.sql,
-            );
-            (sql, text)
+            base
         };
-        let (limit, offset) = (u(limit), u(offset));
-        let page = |walk: bool| {
-            let mut p = Params::default();
-            let (sql, text) = page_sql(walk, &mut p);
-            (sql, text, p)
-        };
+        let subs = text_filter(q, &catalog, &mut Params::default()).substrings;
         let mut events = Vec::new();
         let mut last = None;
+        let mut dctx = DCtx::create();
         for walk in [true, false] {
             if walk && q.terms.is_empty() {
                 continue;
             }
-            if !walk && !q.terms.is_empty() && (events.len() as u64 == limit || matches.whole) {
+            if !walk && !q.terms.is_empty() && (events.len() == limit || matches.whole) {
                 break;
             }
-            let (sql, text, p) = page(walk);
             events.clear();
-            let mut skipped = 0;
-            self.scan(
-                &mut client,
-                text.indexed && !walk,
-                &sql,
-                &p.refs(),
-                &text.substrings,
-                true,
-                |r, admitted, json| {
-                    if !admitted || events.len() as u64 >= limit {
-                        return (events.len() as u64) < limit;
-                    }
-                    if skipped < offset && !text.substrings.is_empty() {
-                        skipped += 1;
-                        return true;
-                    }
-                    events.push(json.unwrap_or_default());
+            let rows_of = |p: &mut Params| {
+                let base = base(p);
+                let rows = if walk {
+                    self.walk(&base, p)
+                } else {
+                    format!("{} e", self.table)
+                };
+                let text = text_filter(q, &catalog, p);
+                (rows, format!("{base}{}", text.sql), text.indexed)
+            };
+            if subs.is_empty() {
+                let mut p = Params::default();
+                let (rows, filter, indexed) = rows_of(&mut p);
+                let sql = format!(
+                    "{} LIMIT {} OFFSET {}",
+                    newest_sql(&rows, &filter, "e.body, e.zbody", None, &mut p),
+                    p.push(i64::try_from(limit).unwrap_or(i64::MAX)),
+                    p.push(i64::try_from(offset).unwrap_or(i64::MAX))
+                );
+                let rows = if walk {
+                    client.query(&sql, &p.refs()).await?
+                } else {
+                    self.by_words(&mut client, indexed, &sql, &p.refs()).await?
+                };
+                for r in &rows {
+                    events.push(self.json(&client, &mut dctx, r.get(2), r.get(3)).await?);
                     last = Some((r.get::<_, i64>(4), r.get::<_, i64>(5)));
-                    (events.len() as u64) < limit
-                },
-            )
-            .await?;
+                }
+                continue;
+            }
+            let mut skipped = 0;
+            let mut take = |r: &tokio_postgres::Row, admitted: bool, json: Option<String>| {
+                if !admitted || events.len() >= limit {
+                    return events.len() < limit;
+                }
+                if skipped < offset {
+                    skipped += 1;
+                    return true;
+                }
+                events.push(json.unwrap_or_default());
+                last = Some((r.get::<_, i64>(4), r.get::<_, i64>(5)));
+                events.len() < limit
+            };
+            if walk {
+                // At most `WALK` rows, ordered in the walk's own bounded read.
+                let mut p = Params::default();
+                let (rows, filter, _) = rows_of(&mut p);
+                let sql = newest_sql(&rows, &filter, "e.body, e.zbody", None, &mut p);
+                self.scan(&mut client, (&sql, &p.refs()), &subs, true, &mut take)
+                    .await?;
+            } else {
+                let indexed = rows_of(&mut Params::default()).2;
+                let page = |p: &mut Params, after| {
+                    let (rows, filter, _) = rows_of(p);
+                    newest_sql(&rows, &filter, "e.body, e.zbody", after, p)
+                };
+                self.scan_newest(&mut client, indexed, page, &subs, true, &mut take)
+                    .await?;
+            }
         }
-        let next = (events.len() as u64 == limit)
+        let next = (events.len() == limit)
             .then(|| last.map(|(ts, id)| format!("{ts}.{id}")))
             .flatten();
         Ok(Page {
@@ -1825,16 +1964,15 @@ impl EventStore for PgStore {
                 )
                 .await?
             } else {
+                let bodies = w.substrings.bodies_sql(&mut p);
                 let sql = format!(
-                    "SELECT e.series, e.host, e.body, e.zbody, e.ts FROM {} e WHERE {}",
+                    "SELECT e.series, e.host, {bodies}, e.ts FROM {} e WHERE {}",
                     self.table, w.sql
                 );
                 let mut tally = Tally::new();
                 self.scan(
                     &mut client,
-                    false,
-                    &sql,
-                    &p.refs(),
+                    (&sql, &p.refs()),
                     &w.substrings,
                     false,
                     |r, admitted, _| {
@@ -1884,7 +2022,8 @@ impl EventStore for PgStore {
             .await?;
         match row {
             Some(r) => Ok(Some(
-                self.json(&mut DCtx::create(), r.get(0), r.get(1)).await?,
+                self.json(&client, &mut DCtx::create(), r.get(0), r.get(1))
+                    .await?,
             )),
             None => Ok(None),
         }
