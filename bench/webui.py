@@ -76,6 +76,7 @@ QUERIES = [
     ("API search, filter=nginx", "/api/v1/events/search?filter=nginx&limit=100"),
     ("API search, filter=release_agent (rare)", "/api/v1/events/search?filter=release_agent&limit=100"),
     ("API search, filter=evt.time (every event)", "/api/v1/events/search?filter=evt.time&limit=100"),
+    ("API search, filter=sh (a short term: substrings of outputs)", "/api/v1/events/search?filter=sh&limit=100"),
     ("API search, page 100", "/api/v1/events/search?limit=100&page=100"),
     ("API count, all", "/api/v1/events/count"),
     ("API count, since=24h", "/api/v1/events/count?since=24h"),
