@@ -430,24 +430,7 @@ impl PgStore {
                 &[&more],
             )
             .await?;
-        self.publish(|c| {
-            for r in d.iter().chain(d2.iter()) {
-                if let Some(kind) = DimKind::from_i64(i64::from(r.get::<_, i16>(1))) {
-                    c.add_dim(i64::from(r.get::<_, i32>(0)), kind, r.get(2));
-                }
-            }
-            for r in &s {
-                c.add_series(
-                    i64::from(r.get::<_, i32>(0)),
-                    SeriesKey {
-                        priority: r.get(1),
-                        rule: i64::from(r.get::<_, i32>(2)),
-                        source: i64::from(r.get::<_, i32>(3)),
-                        tags: i64::from(r.get::<_, i32>(4)),
-                    },
-                );
-            }
-        })
+        self.publish_rows(d.iter().chain(d2.iter()), &s)
     }
 
     /// Loads every catalog row (the catalog is small); used when a filter names a value
@@ -463,13 +446,23 @@ impl PgStore {
                 &[],
             )
             .await?;
+        self.publish_rows(d.iter(), &s)
+    }
+
+    /// Adds catalog rows to the catalog and publishes it: `dims` (`id, kind, value`) and
+    /// `series` (`id, priority, rule, source, tags`).
+    fn publish_rows<'a>(
+        &self,
+        dims: impl Iterator<Item = &'a tokio_postgres::Row>,
+        series: &[tokio_postgres::Row],
+    ) -> Result<Arc<Catalog>, StoreError> {
         self.publish(|c| {
-            for r in &d {
+            for r in dims {
                 if let Some(kind) = DimKind::from_i64(i64::from(r.get::<_, i16>(1))) {
                     c.add_dim(i64::from(r.get::<_, i32>(0)), kind, r.get(2));
                 }
             }
-            for r in &s {
+            for r in series {
                 c.add_series(
                     i64::from(r.get::<_, i32>(0)),
                     SeriesKey {
