@@ -942,14 +942,8 @@ impl PgStore {
         sql: &str,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Vec<tokio_postgres::Row>, StoreError> {
-        if !large {
-            return Ok(client.query(sql, params).await?);
-        }
-        let tx = client.transaction().await?;
-        tx.batch_execute("SET LOCAL enable_sort = off").await?;
-        let rows = tx.query(sql, params).await?;
-        tx.commit().await?;
-        Ok(rows)
+        let settings = large.then_some("SET LOCAL enable_sort = off");
+        planned_with(client, settings, sql, params).await
     }
 
     /// Runs `sql` in a transaction that makes the planner read the word index (a bitmap of
@@ -962,18 +956,11 @@ impl PgStore {
         sql: &str,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Vec<tokio_postgres::Row>, StoreError> {
-        if !indexed {
-            return Ok(client.query(sql, params).await?);
-        }
-        let tx = client.transaction().await?;
-        tx.batch_execute(
+        let settings = indexed.then_some(
             "SET LOCAL enable_indexscan = off; SET LOCAL enable_indexonlyscan = off;
              SET LOCAL enable_seqscan = off",
-        )
-        .await?;
-        let rows = tx.query(sql, params).await?;
-        tx.commit().await?;
-        Ok(rows)
+        );
+        planned_with(client, settings, sql, params).await
     }
 
     /// The counts of `q` (one range, tag 0) per (host or 0, series): from the counts
@@ -1062,6 +1049,24 @@ fn silence_of(r: &tokio_postgres::Row) -> SilenceRecord {
         comment: r.get(5),
         created_at_us: r.get(6),
     }
+}
+
+/// Runs `sql`, after `settings` (`SET LOCAL` planner settings) in a transaction of its own
+/// when there are some.
+async fn planned_with(
+    client: &mut deadpool_postgres::Object,
+    settings: Option<&str>,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<Vec<tokio_postgres::Row>, StoreError> {
+    let Some(settings) = settings else {
+        return Ok(client.query(sql, params).await?);
+    };
+    let tx = client.transaction().await?;
+    tx.batch_execute(settings).await?;
+    let rows = tx.query(sql, params).await?;
+    tx.commit().await?;
+    Ok(rows)
 }
 
 /// A page cursor: the (time, id) of the last event of the previous page.
