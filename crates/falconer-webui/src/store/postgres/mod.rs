@@ -1007,29 +1007,10 @@ impl PgStore {
                     })
                     .collect()
             } else {
-                let bodies = w.substrings.bodies_sql(&mut p);
-                let sql = format!(
-                    "SELECT e.series, e.host, {bodies} FROM {} e WHERE {}",
-                    self.table, w.sql
-                );
-                let mut tally = Tally::new();
-                self.scan(
-                    client,
-                    (&sql, &p.refs()),
-                    &w.substrings,
-                    false,
-                    |r, admitted, _| {
-                        if admitted {
-                            let host = if by_host { r.get::<_, i32>(1) } else { 0 };
-                            *tally
-                                .entry((0, i64::from(host), i64::from(r.get::<_, i32>(0))))
-                                .or_default() += 1;
-                        }
-                        true
-                    },
-                )
-                .await?;
-                tally
+                self.tally_scanned(client, &w, p, |series, host, _| {
+                    Some((0, if by_host { host } else { 0 }, series))
+                })
+                .await?
             }
         };
         let catalog = self.know(client, catalog, &tally, by_host).await?;
@@ -1338,33 +1319,12 @@ impl EventStore for PgStore {
                 )
                 .await?
             } else {
-                let bodies = w.substrings.bodies_sql(&mut p);
-                let sql = format!(
-                    "SELECT e.series, e.host, {bodies}, e.ts FROM {} e WHERE {}",
-                    self.table, w.sql
-                );
-                let mut tally = Tally::new();
-                self.scan(
-                    &mut client,
-                    (&sql, &p.refs()),
-                    &w.substrings,
-                    false,
-                    |r, admitted, _| {
-                        let b = r
-                            .get::<_, i64>(4)
-                            .saturating_sub(start_us)
-                            .div_euclid(width);
-                        let b = if open_end { b.min(last) } else { b };
-                        if let (true, Ok(b)) = (admitted, i32::try_from(b)) {
-                            *tally
-                                .entry((b, 0, i64::from(r.get::<_, i32>(0))))
-                                .or_default() += 1;
-                        }
-                        true
-                    },
-                )
-                .await?;
-                tally
+                self.tally_scanned(&mut client, &w, p, |series, _, ts| {
+                    let b = ts.saturating_sub(start_us).div_euclid(width);
+                    let b = if open_end { b.min(last) } else { b };
+                    Some((i32::try_from(b).ok()?, 0, series))
+                })
+                .await?
             }
         };
         let catalog = self.know(&client, catalog, &tally, false).await?;

@@ -6,7 +6,7 @@ use deadpool_postgres::GenericClient;
 use tokio_postgres::types::ToSql;
 use zstd::zstd_safe::DCtx;
 
-use super::{Params, PgStore};
+use super::{Params, PgStore, Tally, TextFilter};
 use crate::store::catalog::Catalog;
 use crate::store::text::{self, Term};
 use crate::store::StoreError;
@@ -208,5 +208,41 @@ impl PgStore {
                 _ => return Ok(()),
             }
         }
+    }
+
+    /// The events of `w` (its conditions over `t e`, with parameters `p`; its substring terms
+    /// checked here), counted under `key(series, host, time)`; an event without a key is
+    /// left out.
+    pub(super) async fn tally_scanned(
+        &self,
+        client: &mut deadpool_postgres::Object,
+        w: &TextFilter,
+        mut p: Params,
+        key: impl Fn(i64, i64, i64) -> Option<(i32, i64, i64)>,
+    ) -> Result<Tally, StoreError> {
+        let bodies = w.substrings.bodies_sql(&mut p);
+        let sql = format!(
+            "SELECT e.series, e.host, {bodies}, e.ts FROM {} e WHERE {}",
+            self.table, w.sql
+        );
+        let mut tally = Tally::new();
+        self.scan(
+            client,
+            (&sql, &p.refs()),
+            &w.substrings,
+            false,
+            |r, admitted, _| {
+                let (series, host) = (r.get::<_, i32>(0), r.get::<_, i32>(1));
+                if let (true, Some(k)) = (
+                    admitted,
+                    key(i64::from(series), i64::from(host), r.get::<_, i64>(4)),
+                ) {
+                    *tally.entry(k).or_default() += 1;
+                }
+                true
+            },
+        )
+        .await?;
+        Ok(tally)
     }
 }
