@@ -178,7 +178,8 @@ async fn postgres_store() {
     tokio::spawn(conn);
     client
         .batch_execute(&format!(
-            "DROP TABLE {table}; DROP TABLE {table}_dropped; DROP TABLE IF EXISTS {table}_silences"
+            "DROP TABLE {table}; DROP TABLE IF EXISTS {table}_dropped, {table}_silences, {table}_dims,
+             {table}_series, {table}_agg, {table}_agg_host, {table}_zdict"
         ))
         .await
         .expect("cleanup");
